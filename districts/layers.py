@@ -1,0 +1,1 @@
+"""Map layers of the city's geography, registered with the maps registry."""

@@ -1,0 +1,1 @@
+"""System checks for what the platform cannot run without."""
