@@ -29,7 +29,9 @@ class City(TimeStampedModel):
 class District(TimeStampedModel):
     """An Ortsratsbereich / Ortschaft: the unit reports are routed by."""
 
-    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="districts", verbose_name=_("Stadt"))
+    city = models.ForeignKey(
+        City, on_delete=models.CASCADE, related_name="districts", verbose_name=_("Stadt")
+    )
     name = models.CharField(_("Name"), max_length=200)
     slug = models.SlugField(_("Kurzname"), max_length=100)
     official_id = models.CharField(_("amtlicher Schlüssel"), max_length=64, blank=True)
@@ -121,7 +123,9 @@ class Department(TimeStampedModel):
     phone = models.CharField(_("Telefon"), max_length=50, blank=True)
     is_active = models.BooleanField(_("aktiv"), default=True)
     is_sample = models.BooleanField(
-        _("Beispieldaten"), default=False, help_text=_("Angelegt aus Beispieldaten, nicht von der Stadt bestätigt.")
+        _("Beispieldaten"),
+        default=False,
+        help_text=_("Angelegt aus Beispieldaten, nicht von der Stadt bestätigt."),
     )
 
     class Meta:
@@ -131,7 +135,9 @@ class Department(TimeStampedModel):
         constraints = [
             # Routing falls back to exactly one central triage unit.
             models.UniqueConstraint(
-                fields=["kind"], condition=models.Q(kind="triage", is_active=True), name="department_one_triage"
+                fields=["kind"],
+                condition=models.Q(kind="triage", is_active=True),
+                name="department_one_triage",
             )
         ]
 

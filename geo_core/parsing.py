@@ -136,7 +136,9 @@ def parse_lonlat(lon: object, lat: object, *, area: Area | None = None) -> Point
 def parse_bbox(raw: object, *, max_degrees: float = MAX_BBOX_DEGREES) -> Polygon:
     """Return a WGS 84 polygon from ``"min_lon,min_lat,max_lon,max_lat"`` (the order of OGC and GeoJSON)."""
     if raw is None or not str(raw).strip():
-        raise GeoInputError(GeoInputErrorCode.MISSING, _("Bitte geben Sie einen Kartenausschnitt an."), field="bbox")
+        raise GeoInputError(
+            GeoInputErrorCode.MISSING, _("Bitte geben Sie einen Kartenausschnitt an."), field="bbox"
+        )
     parts = str(raw).split(",")
     if len(parts) != 4:
         raise GeoInputError(
@@ -169,7 +171,8 @@ def parse_bbox(raw: object, *, max_degrees: float = MAX_BBOX_DEGREES) -> Polygon
     if xmax - xmin > max_degrees or ymax - ymin > max_degrees:
         raise GeoInputError(
             GeoInputErrorCode.BBOX_TOO_LARGE,
-            _("Der Kartenausschnitt ist zu groß (höchstens %(max)s Grad je Richtung).") % {"max": max_degrees},
+            _("Der Kartenausschnitt ist zu groß (höchstens %(max)s Grad je Richtung).")
+            % {"max": max_degrees},
             field="bbox",
         )
     polygon = Polygon.from_bbox((xmin, ymin, xmax, ymax))

@@ -17,7 +17,5 @@ def normalize_search_text(text: str) -> str:
         value = abbreviation.sub(full, value)
     for source, target in _GERMAN_FOLDS:
         value = value.replace(source, target)
-    value = "".join(
-        char for char in unicodedata.normalize("NFKD", value) if not unicodedata.combining(char)
-    )
+    value = "".join(char for char in unicodedata.normalize("NFKD", value) if not unicodedata.combining(char))
     return _SPACES.sub(" ", value).strip()
