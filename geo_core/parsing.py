@@ -146,6 +146,13 @@ def parse_bbox(raw: object, *, max_degrees: float = MAX_BBOX_DEGREES) -> Polygon
             _("Der Kartenausschnitt braucht vier durch Kommas getrennte Zahlen: West, Süd, Ost, Nord."),
             field="bbox",
         )
+    if any(not part.strip() for part in parts):
+        # An empty part ("10.7,,10.9,52.5") is a malformed box, not a missing one.
+        raise GeoInputError(
+            GeoInputErrorCode.BBOX_MALFORMED,
+            _("Der Kartenausschnitt braucht vier durch Kommas getrennte Zahlen: West, Süd, Ost, Nord."),
+            field="bbox",
+        )
     values = [parse_number(part, field="bbox") for part in parts]
     xmin, ymin, xmax, ymax = values
     for x in (xmin, xmax):

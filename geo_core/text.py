@@ -6,7 +6,8 @@ import unicodedata
 # Umlauts are folded to their base letter both when typed as "ä" and as "ae", so "Muller", "Mueller" and
 # "Müller" meet; "ß" and "ss" meet too. Applied to stored names and to queries alike, so they always agree.
 _GERMAN_FOLDS = (("ä", "a"), ("ö", "o"), ("ü", "u"), ("ae", "a"), ("oe", "o"), ("ue", "u"), ("ß", "ss"))
-_ABBREVIATIONS = ((re.compile(r"str\.?(?=\s|$)"), "strasse"), (re.compile(r"\bpl\.(?=\s|$)"), "platz"))
+# Both abbreviations also end compounds ("Porschestr.", "Marktpl."); "pl" needs its dot, "str" does not.
+_ABBREVIATIONS = ((re.compile(r"str\.?(?=\s|$)"), "strasse"), (re.compile(r"pl\.(?=\s|$)"), "platz"))
 _SPACES = re.compile(r"[\s\-]+")
 
 

@@ -67,7 +67,10 @@ pg_version() {
 ensure_system_packages() {
   # GeoDjango needs GDAL, GEOS and PROJ; gettext compiles the translations; python3-venv makes the venv.
   local packages=(gdal-bin libgdal-dev binutils libproj-dev gettext ca-certificates)
-  if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then packages+=(python3-venv); fi
+  # Debian splits venv/ensurepip out of its python3 into python3-venv.
+  if [ "$(command -v python3 || true)" = /usr/bin/python3 ] || ! command -v python3 >/dev/null 2>&1; then
+    packages+=(python3 python3-venv)
+  fi
   if [ -z "${DATABASE_URL:-}" ]; then
     PG_VERSION="$(pg_version)"
     packages+=("postgresql-$PG_VERSION" "postgresql-$PG_VERSION-postgis-3" postgresql-client)
