@@ -1,7 +1,11 @@
 """Fixtures shared by all tests. The database is real PostGIS (see scripts/test)."""
 
+from pathlib import Path
+
 import pytest
 
+from districts.models import City
+from districts.services import city_import, city_spec_from_manifest
 from tests.factories import EAST_BBOX, WEST_BBOX, CityFactory, DistrictFactory, QuarterFactory, multipolygon
 
 
@@ -23,3 +27,25 @@ def city(db):
     QuarterFactory(district=west, name="Westend", slug="westend", geom=west.geom)
     QuarterFactory(district=east, name="Ostend", slug="ostend", geom=east.geom)
     return test_city
+
+
+WOLFSBURG_MANIFEST = Path(__file__).resolve().parent.parent / "districts/data/cities/wolfsburg/city.json"
+
+
+def _wolfsburg_import() -> City:
+    return city_import(spec=city_spec_from_manifest(path=WOLFSBURG_MANIFEST)).city
+
+
+@pytest.fixture
+def wolfsburg(db) -> City:
+    """Wolfsburg as shipped: boundary, 17 districts, 42 quarters, 1,372 streets, sample departments.
+
+    An installation serves one city, so this cannot be combined with the synthetic ``city`` fixture.
+    """
+    return _wolfsburg_import()
+
+
+@pytest.fixture
+def wolfsburg_transactional(transactional_db) -> City:
+    """Like ``wolfsburg``, committed for real (live server and browser tests)."""
+    return _wolfsburg_import()
