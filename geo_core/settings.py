@@ -54,12 +54,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
+    # Before allauth, so that its templates (allauth/layouts, allauth/elements, account/*) replace allauth's.
+    "geo_core.accounts.apps.AccountsConfig",
     "allauth",
     "allauth.account",
     "rules.apps.AutodiscoverRulesConfig",
     # The platform's own apps; dependencies point from top to bottom only.
     "geo_core.apps.GeoCoreConfig",
-    "geo_core.accounts.apps.AccountsConfig",
     "maps.apps.MapsConfig",
     "districts.apps.DistrictsConfig",
     "defects.apps.DefectsConfig",

@@ -3,10 +3,27 @@
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from districts.models import City
 from districts.services import city_import, city_spec_from_manifest
 from tests.factories import EAST_BBOX, WEST_BBOX, CityFactory, DistrictFactory, QuarterFactory, multipolygon
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    """Pages render without a collected manifest (settings use the manifest storage unless DEBUG)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _default_language(settings):
+    """Start every test in German: a request to an /en/ page leaves English active in the thread."""
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
 
 
 @pytest.fixture(autouse=True)
