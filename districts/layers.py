@@ -1,1 +1,94 @@
 """Map layers of the city's geography, registered with the maps registry."""
+
+from __future__ import annotations
+
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework_gis.fields import GeometryField
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from districts import selectors
+from districts.models import District, GeoDataSource, Quarter
+from districts.selectors import district_layer_queryset, quarter_layer_queryset
+from maps.registry import MapLayer, register
+
+# Five decimals of a degree are about a metre: plenty for outlines on a map, and the answers stay small.
+LAYER_COORDINATE_PRECISION = 5
+
+
+class DistrictLayerSerializer(GeoFeatureModelSerializer):
+    """The public properties of a district on the map."""
+
+    geom = GeometryField(precision=LAYER_COORDINATE_PRECISION, read_only=True)
+
+    class Meta:
+        model = District
+        geo_field = "geom"
+        fields = ("id", "name", "slug", "kind", "area_km2", "geom")
+        read_only_fields = fields
+
+
+class QuarterLayerSerializer(GeoFeatureModelSerializer):
+    """The public properties of a quarter on the map, with the district it lies in."""
+
+    geom = GeometryField(precision=LAYER_COORDINATE_PRECISION, read_only=True)
+    district = serializers.CharField(source="district.slug", read_only=True)
+    district_name = serializers.CharField(source="district.name", read_only=True)
+
+    class Meta:
+        model = Quarter
+        geo_field = "geom"
+        fields = ("id", "name", "slug", "kind", "area_km2", "district", "district_name", "geom")
+        read_only_fields = fields
+
+
+def source_attribution(layer: str) -> list[str]:
+    """Return the attribution lines of the imported sources of ``layer`` as HTML-safe text."""
+    lines = []
+    for attribution, license_ in selectors.layer_attribution(layer=layer):
+        if license_:
+            lines.append(format_html("{} ({})", attribution, license_))
+        else:
+            lines.append(format_html("{}", attribution))
+    return lines
+
+
+# Dark outlines stay visible on colour and grey base maps (contrast > 7:1 against white); fills stay light so
+# the base map remains readable underneath.
+DISTRICT_STYLE = {
+    "color": "#00508c",
+    "weight": 3,
+    "opacity": 0.9,
+    "fillColor": "#00508c",
+    "fillOpacity": 0.08,
+}
+QUARTER_STYLE = {"color": "#7a1f5c", "weight": 2, "opacity": 0.9, "dashArray": "6 4", "fillOpacity": 0}
+
+DISTRICTS_LAYER = register(
+    MapLayer(
+        name="districts",
+        title=_("Ortsratsbereiche"),
+        queryset=district_layer_queryset,
+        serializer_class=DistrictLayerSerializer,
+        geometry_field="geom",
+        style=DISTRICT_STYLE,
+        label_property="name",
+        attribution=lambda: source_attribution(GeoDataSource.Layer.DISTRICTS),
+        max_features_per_request=200,
+    )
+)
+
+QUARTERS_LAYER = register(
+    MapLayer(
+        name="quarters",
+        title=_("Stadtteile"),
+        queryset=quarter_layer_queryset,
+        serializer_class=QuarterLayerSerializer,
+        geometry_field="geom",
+        style=QUARTER_STYLE,
+        label_property="name",
+        attribution=lambda: source_attribution(GeoDataSource.Layer.QUARTERS),
+        max_features_per_request=200,
+    )
+)

@@ -11,7 +11,7 @@ from django.contrib.gis.geos import Point, Polygon
 from django.core.cache import cache
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
-from districts.models import City, District, Quarter, Street
+from districts.models import City, District, GeoDataSource, Quarter, Street
 from geo_core.parsing import Area, parse_lonlat
 from geo_core.srid import STORAGE_SRID
 from geo_core.text import normalize_search_text
@@ -366,3 +366,50 @@ def street_search(*, query: str, limit: int = 10) -> list[StreetHit]:
         )
         for row in rows
     ]
+
+
+# --- Pages and map layers ---------------------------------------------------------------------------------
+
+Bounds = tuple[float, float, float, float]
+
+
+def city_bounds(*, city: City | None = None) -> Bounds | None:
+    """Return the city boundary's extent ``(west, south, east, north)``, computed by PostGIS (``ST_Extent``)."""
+    city = city or current_city()
+    if city is None:
+        return None
+    return _city_extent(city)
+
+
+def districts_with_quarters(*, city: City | None = None) -> QuerySet[District]:
+    """Return the city's districts by name, each with its quarters by name, without any geometry."""
+    city = city or current_city()
+    if city is None:
+        return District.objects.none()
+    quarters = Quarter.objects.only("id", "name", "slug", "district_id").order_by("name", "pk")
+    return (
+        District.objects.filter(city_id=city.pk)
+        .only("id", "name", "slug", "kind", "area_km2", "city_id")
+        .prefetch_related(Prefetch("quarters", queryset=quarters))
+        .order_by("name", "pk")
+    )
+
+
+def data_sources(*, city: City | None = None) -> QuerySet[GeoDataSource]:
+    """Return where the city's geodata came from, one row per imported layer."""
+    city = city or current_city()
+    if city is None:
+        return GeoDataSource.objects.none()
+    return GeoDataSource.objects.filter(city_id=city.pk).order_by("layer", "pk")
+
+
+def layer_attribution(*, layer: str, city: City | None = None) -> list[tuple[str, str]]:
+    """Return ``(attribution, licence)`` of the city's sources of ``layer`` (a ``GeoDataSource.Layer``)."""
+    city = city or current_city()
+    if city is None:
+        return []
+    return list(
+        GeoDataSource.objects.filter(city_id=city.pk, layer=layer)
+        .order_by("pk")
+        .values_list("attribution", "license")
+    )

@@ -1,3 +1,10 @@
+from django.urls import path
+
+from districts import views
+
 app_name = "districts"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("karte/", views.district_map, name="map"),
+    path("datenquellen/", views.data_sources, name="data_sources"),
+]

@@ -1,3 +1,5 @@
+import pytest
+
 from geo_core.checks import check_postgis, check_tile_url
 
 
@@ -5,9 +7,12 @@ def test_postgis_backend_passes():
     assert check_postgis(None) == []
 
 
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 def test_other_database_backend_is_an_error(settings):
     # given
-    settings.DATABASES = {"default": {**settings.DATABASES["default"], "ENGINE": "django.db.backends.sqlite3"}}
+    settings.DATABASES = {
+        "default": {**settings.DATABASES["default"], "ENGINE": "django.db.backends.sqlite3"}
+    }
     # when
     problems = check_postgis(None)
     # then

@@ -1,0 +1,118 @@
+"""Admin of the city's geography and organisation, with map widgets that need no internet."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.gis.admin import GISModelAdmin
+
+from districts import selectors
+from districts.models import City, Department, District, GeoDataSource, Quarter, Street
+from maps.widgets import PlatformMapWidget
+
+# An empty geometry field opens on the city at this zoom level.
+CITY_ZOOM = 11
+
+
+class CityMapAdmin(GISModelAdmin):
+    """GIS admin with the platform's map widget, opening on the city when a geometry is still empty."""
+
+    gis_widget = PlatformMapWidget
+
+    @property
+    def gis_widget_kwargs(self) -> dict:
+        bounds = selectors.city_bounds()
+        if bounds is None:
+            return {}
+        west, south, east, north = bounds
+        return {
+            "attrs": {
+                "default_lon": (west + east) / 2,
+                "default_lat": (south + north) / 2,
+                "default_zoom": CITY_ZOOM,
+            }
+        }
+
+
+@admin.register(City)
+class CityAdmin(CityMapAdmin):
+    list_display = ("name", "slug", "official_id", "updated_at")
+    search_fields = ("name", "slug", "official_id")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class QuarterInline(admin.TabularInline):
+    model = Quarter
+    fields = ("name", "slug", "kind", "area_km2")
+    readonly_fields = ("area_km2",)
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(District)
+class DistrictAdmin(CityMapAdmin):
+    list_display = ("name", "kind", "area_km2", "city")
+    list_filter = ("kind", "city")
+    search_fields = ("name", "slug", "official_id")
+    prepopulated_fields = {"slug": ("name",)}
+    list_select_related = ("city",)
+    inlines = [QuarterInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("city__geom")
+
+
+@admin.register(Quarter)
+class QuarterAdmin(CityMapAdmin):
+    list_display = ("name", "district", "kind", "area_km2")
+    list_filter = ("district",)
+    search_fields = ("name", "slug", "official_id", "district__name")
+    prepopulated_fields = {"slug": ("name",)}
+    list_select_related = ("district",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("district__geom")
+
+
+@admin.register(Street)
+class StreetAdmin(CityMapAdmin):
+    list_display = ("name", "quarter", "district_name")
+    list_filter = (("quarter__district", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("name", "search_name")
+    raw_id_fields = ("quarter",)
+    list_select_related = ("quarter__district",)
+
+    def get_queryset(self, request):
+        # The list shows names only: the quarters' and districts' outlines stay in the database.
+        return super().get_queryset(request).defer("quarter__geom", "quarter__district__geom")
+
+    @admin.display(
+        description=Quarter._meta.get_field("district").verbose_name, ordering="quarter__district__name"
+    )
+    def district_name(self, street: Street) -> str:
+        return street.quarter.district.name if street.quarter else "–"
+
+
+@admin.register(Department)
+class DepartmentAdmin(CityMapAdmin):
+    list_display = ("name", "kind", "is_active", "is_sample", "email")
+    list_filter = ("kind", "is_active", "is_sample")
+    search_fields = ("name", "slug", "email")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(GeoDataSource)
+class GeoDataSourceAdmin(CityMapAdmin):
+    """Read-only: sources are written by the import (``manage.py import_city``), never by hand."""
+
+    list_display = ("layer", "city", "attribution", "license", "feature_count", "updated_at")
+    list_filter = ("layer", "city")
+    search_fields = ("attribution", "license", "file_name")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
