@@ -66,7 +66,7 @@ pg_version() {
 
 ensure_system_packages() {
   # GeoDjango needs GDAL, GEOS and PROJ; gettext compiles the translations; python3-venv makes the venv.
-  local packages=(gdal-bin libgdal-dev binutils libproj-dev gettext ca-certificates)
+  local packages=(gdal-bin binutils libproj-dev gettext ca-certificates)
   # Debian splits venv/ensurepip out of its python3 into python3-venv.
   if [ "$(command -v python3 || true)" = /usr/bin/python3 ] || ! command -v python3 >/dev/null 2>&1; then
     packages+=(python3 python3-venv)
@@ -145,7 +145,7 @@ SQL
     log "Creating database $DB_NAME"
     as_postgres createdb -p "$port" -O "$DB_USER" "$DB_NAME"
   fi
-  as_postgres psql -p "$port" -d "$DB_NAME" -qc 'CREATE EXTENSION IF NOT EXISTS postgis' >/dev/null
+  as_postgres psql -p "$port" -d "$DB_NAME" -qc 'SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS postgis' >/dev/null
   export DATABASE_URL="postgis://$DB_USER:$DB_PASSWORD@127.0.0.1:$port/$DB_NAME"
 }
 
@@ -158,6 +158,6 @@ prepare_platform() {
   cd "$PROJECT_DIR"
   manage compilemessages --ignore '.venv' -v 0
   manage migrate --no-input -v 0
-  manage createcachetable
+  manage createcachetable -v 0
   manage import_city "$CITY_DIR/city.json"
 }
