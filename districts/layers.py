@@ -4,43 +4,12 @@ from __future__ import annotations
 
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
-from rest_framework_gis.fields import GeometryField
-from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from districts import selectors
-from districts.models import District, GeoDataSource, Quarter
+from districts.api.serializers import DistrictSerializer, QuarterSerializer
+from districts.models import GeoDataSource
 from districts.selectors import district_layer_queryset, quarter_layer_queryset
 from maps.registry import MapLayer, register
-
-# Five decimals of a degree are about a metre: plenty for outlines on a map, and the answers stay small.
-LAYER_COORDINATE_PRECISION = 5
-
-
-class DistrictLayerSerializer(GeoFeatureModelSerializer):
-    """The public properties of a district on the map."""
-
-    geom = GeometryField(precision=LAYER_COORDINATE_PRECISION, read_only=True)
-
-    class Meta:
-        model = District
-        geo_field = "geom"
-        fields = ("id", "name", "slug", "kind", "area_km2", "geom")
-        read_only_fields = fields
-
-
-class QuarterLayerSerializer(GeoFeatureModelSerializer):
-    """The public properties of a quarter on the map, with the district it lies in."""
-
-    geom = GeometryField(precision=LAYER_COORDINATE_PRECISION, read_only=True)
-    district = serializers.CharField(source="district.slug", read_only=True)
-    district_name = serializers.CharField(source="district.name", read_only=True)
-
-    class Meta:
-        model = Quarter
-        geo_field = "geom"
-        fields = ("id", "name", "slug", "kind", "area_km2", "district", "district_name", "geom")
-        read_only_fields = fields
 
 
 def source_attribution(layer: str) -> list[str]:
@@ -70,7 +39,7 @@ DISTRICTS_LAYER = register(
         name="districts",
         title=_("Ortsratsbereiche"),
         queryset=district_layer_queryset,
-        serializer_class=DistrictLayerSerializer,
+        serializer_class=DistrictSerializer,
         geometry_field="geom",
         style=DISTRICT_STYLE,
         label_property="name",
@@ -84,7 +53,7 @@ QUARTERS_LAYER = register(
         name="quarters",
         title=_("Stadtteile"),
         queryset=quarter_layer_queryset,
-        serializer_class=QuarterLayerSerializer,
+        serializer_class=QuarterSerializer,
         geometry_field="geom",
         style=QUARTER_STYLE,
         label_property="name",

@@ -13,6 +13,7 @@ from django.contrib.gis.geos import Polygon
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework_gis.pagination import GeoJsonPagination as BaseGeoJsonPagination
@@ -80,3 +81,13 @@ class GeoJsonPagination(BaseGeoJsonPagination):
 
     page_size = 100
     max_page_size = 100
+
+
+class PublicReadOnlyMixin:
+    """Public data: anyone may read, nobody writes, no session or CSRF involved."""
+
+    authentication_classes: list = []
+    # GET only: there is never a request body to parse.
+    parser_classes: list = []
+    permission_classes = [AllowAny]
+    http_method_names = ["get", "head", "options"]

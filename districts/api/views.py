@@ -8,7 +8,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import generics
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,20 +27,11 @@ from geo_core.api import (
     BBOX_PARAMETER,
     LONLAT_ERROR_CODES,
     GeoJsonPagination,
+    PublicReadOnlyMixin,
     bbox_from_query,
     raise_validation_error,
 )
 from geo_core.parsing import GeoInputError
-
-
-class PublicReadOnlyMixin:
-    """Public geography: anyone may read, nobody writes, no session or CSRF involved."""
-
-    authentication_classes: list = []
-    # GET only: there is never a request body to parse.
-    parser_classes: list = []
-    permission_classes = [AllowAny]
-    http_method_names = ["get", "head", "options"]
 
 
 @extend_schema(tags=["geography"])

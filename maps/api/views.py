@@ -13,12 +13,17 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import generics
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from geo_core.api import BBOX_ERROR_CODES, BBOX_PARAMETER, GeoJsonPagination, bbox_from_query
+from geo_core.api import (
+    BBOX_ERROR_CODES,
+    BBOX_PARAMETER,
+    GeoJsonPagination,
+    PublicReadOnlyMixin,
+    bbox_from_query,
+)
 from maps import selectors
 from maps.api.serializers import MapLayerSerializer
 from maps.registry import MapLayer, UnknownLayer
@@ -33,14 +38,6 @@ BBOX_REQUIRED_PARAMETER = OpenApiParameter(
     required=True,
     description=BBOX_PARAMETER.description,
 )
-
-
-class PublicReadOnlyMixin:
-    """Public map data: anyone may read, nobody writes, no session or CSRF involved."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    http_method_names = ["get", "head", "options"]
 
 
 class LayerPagination(GeoJsonPagination):

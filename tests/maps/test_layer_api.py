@@ -5,7 +5,7 @@ from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.db import connection
 from django.urls import reverse
 
-from districts.layers import DistrictLayerSerializer
+from districts.api.serializers import DistrictSerializer
 from districts.models import District
 from districts.selectors import district_layer_queryset
 from geo_core.srid import STORAGE_SRID
@@ -204,7 +204,7 @@ def small_layer(isolated_registry):
             name="small-districts",
             title="Wenige Bezirke",
             queryset=district_layer_queryset,
-            serializer_class=DistrictLayerSerializer,
+            serializer_class=DistrictSerializer,
             max_features_per_request=2,
         )
     )

@@ -2,7 +2,7 @@
 
 import pytest
 
-from districts.layers import DistrictLayerSerializer
+from districts.api.serializers import DistrictSerializer
 from districts.selectors import district_layer_queryset
 from maps.registry import LayerAlreadyRegistered, MapLayer, UnknownLayer
 
@@ -12,7 +12,7 @@ def make_layer(name: str = "test-layer", **kwargs) -> MapLayer:
         name=name,
         title="Testebene",
         queryset=district_layer_queryset,
-        serializer_class=DistrictLayerSerializer,
+        serializer_class=DistrictSerializer,
         **kwargs,
     )
 
