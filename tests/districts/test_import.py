@@ -23,6 +23,7 @@ from districts.services import (
     departments_upsert,
 )
 from tests.conftest import WOLFSBURG_MANIFEST
+from tests.districts.geojson_files import feature, polygon, ring, write_collection
 from tests.factories import CITY_BBOX, EAST_BBOX, WEST_BBOX
 
 pytestmark = pytest.mark.django_db
@@ -31,28 +32,6 @@ Bbox = tuple[float, float, float, float]
 
 
 # --- GeoJSON helpers ---------------------------------------------------------------------------------------------
-
-
-def ring(bbox: Bbox) -> list[list[float]]:
-    xmin, ymin, xmax, ymax = bbox
-    return [[xmin, ymin], [xmax, ymin], [xmax, ymax], [xmin, ymax], [xmin, ymin]]
-
-
-def polygon(bbox: Bbox) -> dict:
-    return {"type": "Polygon", "coordinates": [ring(bbox)]}
-
-
-def feature(geometry: dict | None, **properties) -> dict:
-    return {"type": "Feature", "properties": properties, "geometry": geometry}
-
-
-def write_collection(path: Path, features: list[dict], *, crs: str | None = None, **members) -> Path:
-    collection = {"type": "FeatureCollection", "attribution": "Testdaten", "license": "CC0-1.0", **members}
-    if crs:
-        collection["crs"] = {"type": "name", "properties": {"name": crs}}
-    collection["features"] = features
-    path.write_text(json.dumps(collection), encoding="utf-8")
-    return path
 
 
 NORTH_WEST = (10.78, 52.42, 10.80, 52.43)
