@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from districts.models import City, Department, District, GeoDataSource, Quarter, Street
 from districts.selectors import forget_current_city
@@ -620,9 +621,11 @@ def _features_error(problems: list[FeatureProblem]) -> CityImportError:
     lines = [str(problem) for problem in problems[:_MAX_PROBLEMS_IN_MESSAGE]]
     if len(problems) > _MAX_PROBLEMS_IN_MESSAGE:
         lines.append(_("… und %(count)d weitere") % {"count": len(problems) - _MAX_PROBLEMS_IN_MESSAGE})
-    message = _("%(count)d Objekt(e) können nicht importiert werden, nichts wurde geändert:") % {
-        "count": len(problems)
-    }
+    message = ngettext(
+        "%(count)d Objekt kann nicht importiert werden, nichts wurde geändert:",
+        "%(count)d Objekte können nicht importiert werden, nichts wurde geändert:",
+        len(problems),
+    ) % {"count": len(problems)}
     return CityImportError(
         "\n".join([message, *lines]), code=ErrorCode.INVALID_FEATURES, problems=tuple(problems)
     )
@@ -926,7 +929,11 @@ def _streets_replace(
     without_quarter = Street.objects.filter(city=city, quarter__isnull=True).count()
     if without_quarter:
         warnings.append(
-            _("%(layer)s: %(count)d liegen außerhalb aller Stadtteile und haben keinen Stadtteil.")
+            ngettext(
+                "%(layer)s: %(count)d liegt außerhalb aller Stadtteile und hat keinen Stadtteil.",
+                "%(layer)s: %(count)d liegen außerhalb aller Stadtteile und haben keinen Stadtteil.",
+                without_quarter,
+            )
             % {"layer": _layer_label(Layer.STREETS), "count": without_quarter}
         )
     return UpsertCounts(read=len(data.features), created=len(streets), deleted=deleted)

@@ -30,7 +30,7 @@ class GeoInputErrorCode(models.TextChoices):
     SWAPPED = "swapped", _("Länge und Breite vertauscht")
     OUTSIDE_AREA = "outside_area", _("außerhalb des Stadtgebiets")
     BBOX_MALFORMED = "bbox_malformed", _("Kartenausschnitt fehlerhaft")
-    BBOX_INVERTED = "bbox_inverted", _("Kartenausschnitt verdreht")
+    BBOX_INVERTED = "bbox_inverted", _("Kartenausschnitt mit vertauschten Grenzen")
     BBOX_TOO_LARGE = "bbox_too_large", _("Kartenausschnitt zu groß")
 
 
@@ -121,7 +121,7 @@ def parse_lonlat(lon: object, lat: object, *, area: Area | None = None) -> Point
         ):
             raise GeoInputError(
                 GeoInputErrorCode.SWAPPED,
-                _("Länge und Breite scheinen vertauscht: der Ort liegt nur umgekehrt in %(area)s.")
+                _("Länge und Breite scheinen vertauscht: erst umgekehrt liegt der Ort in %(area)s.")
                 % {"area": area.name},
                 field="lon",
             )

@@ -223,7 +223,7 @@ MAP_TILE_URL = env.str(
 )
 MAP_TILE_ATTRIBUTION = env.str(
     "MAP_TILE_ATTRIBUTION",
-    default='Basiskarte: &copy; <a href="https://basemap.de">basemap.de</a> / BKG',
+    default='&copy; <a href="https://basemap.de">basemap.de</a> / BKG',
 )
 MAP_TILE_MAX_ZOOM = env.int("MAP_TILE_MAX_ZOOM", default=19)
 

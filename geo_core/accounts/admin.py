@@ -14,6 +14,6 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ("email", "password")}),
         (_("Person"), {"fields": ("display_name", "first_name", "last_name")}),
         (_("Rechte"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        (_("Daten"), {"fields": ("last_login", "date_joined")}),
+        (_("Zeitpunkte"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
