@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "rules.apps.AutodiscoverRulesConfig",
+    "formtools",
+    "procrastinate.contrib.django",
     # The platform's own apps; dependencies point from top to bottom only.
     "geo_core.apps.GeoCoreConfig",
     "maps.apps.MapsConfig",
@@ -233,7 +235,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "procrastinate": {"level": "WARNING"},
+    },
 }
 
 if not DEBUG:

@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 api_patterns = [
     path("", include("districts.api.urls")),
     path("", include("maps.api.urls")),
+    path("", include("defects.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
@@ -24,6 +25,7 @@ urlpatterns += i18n_patterns(
     path("konto/", include("allauth.urls")),
     path("mein-bereich/", include("geo_core.accounts.urls")),
     path("stadtgebiet/", include("districts.urls")),
+    path("maengelmelder/", include("defects.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )
