@@ -6,3 +6,10 @@ class DefectsConfig(AppConfig):
     name = "defects"
     label = "defects"
     verbose_name = _("Mängelmelder")
+
+    def ready(self) -> None:
+        from defects import layers, my_area, services  # noqa: F401  (register the "reports" map layer and "Meine Meldungen")
+        from geo_core.accounts.deletion import register_deletion_hook
+
+        # Deleting an account keeps the person's reports for the city but removes their name and phone.
+        register_deletion_hook(key="defects", hook=services.report_anonymise_for_reporter)

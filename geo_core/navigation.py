@@ -37,6 +37,7 @@ AREAS: tuple[Area, ...] = (
         "maengelmelder",
         _("Mängelmelder"),
         _("Schäden und Mängel im öffentlichen Raum melden und ihren Stand verfolgen, ohne Konto."),
+        url_name="defects:index",
     ),
     Area(
         "karte",

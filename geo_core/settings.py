@@ -191,6 +191,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_THROTTLE_RATES": {"report_create": env.str("REPORT_CREATE_THROTTLE_RATE", default="30/hour")},
+    # Behind a reverse proxy, the client address comes from X-Forwarded-For (one entry per proxy).
+    "NUM_PROXIES": env.int("DRF_NUM_PROXIES", default=0),
 }
 DRF_STANDARDIZED_ERRORS = {"ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True}
 SPECTACULAR_SETTINGS = {
@@ -218,6 +221,10 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums"],
 }
 
+# Uploads: at most five photos per report (see defects.models.MAX_PHOTOS_PER_REPORT); larger files than
+# FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file, never into memory.
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+
 # Base map: any XYZ raster tile service. Default: the official German basemap.de web raster (colour).
 MAP_TILE_URL = env.str(
     "MAP_TILE_URL",
@@ -228,6 +235,22 @@ MAP_TILE_ATTRIBUTION = env.str(
     default='&copy; <a href="https://basemap.de">basemap.de</a> / BKG',
 )
 MAP_TILE_MAX_ZOOM = env.int("MAP_TILE_MAX_ZOOM", default=19)
+
+# Mängelmelder. Unconfirmed reports (e-mail not confirmed) are deleted after this many days, photos included.
+REPORT_UNCONFIRMED_RETENTION_DAYS = env.int("REPORT_UNCONFIRMED_RETENTION_DAYS", default=7)
+# Uploaded photos: larger files or images with more pixels are refused; kept photos are at most this long.
+REPORT_PHOTO_MAX_BYTES = env.int("REPORT_PHOTO_MAX_BYTES", default=15 * 1024 * 1024)
+REPORT_PHOTO_MAX_PIXELS = env.int("REPORT_PHOTO_MAX_PIXELS", default=40_000_000)
+REPORT_PHOTO_MAX_EDGE = env.int("REPORT_PHOTO_MAX_EDGE", default=2048)
+# Scheme and host of the links in the Mängelmelder's e-mails (mails are sent by the worker, without a request).
+REPORT_BASE_URL = env.str("REPORT_BASE_URL", default="http://127.0.0.1:8000")
+
+# Task queue: Procrastinate on the same PostgreSQL (no extra service). Jobs hold ids only, never personal
+# data; finished jobs are deleted, failed ones are kept for inspection. Tasks live in each app's tasks.py.
+PROCRASTINATE_WORKER_DEFAULTS = {"delete_jobs": "successful"}
+# Periodic tasks (e.g. the daily expiry of unconfirmed reports, see defects/tasks.py) that were missed while
+# no worker ran are still deferred up to this many seconds late.
+PROCRASTINATE_PERIODIC_DEFAULTS = {"max_delay": env.int("PROCRASTINATE_PERIODIC_MAX_DELAY", default=6 * 3600)}
 
 LOGGING = {
     "version": 1,

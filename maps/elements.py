@@ -32,7 +32,9 @@ class BboxGeoJsonLayer(JSCSSMixin, Layer):
 
     The browser refetches on every ``moveend`` (debounced, aborting the request still running, ignoring
     late answers), follows the API's pages, draws each feature with ``style``, binds a permanent label
-    (``label_property``, CSS class ``map-label``) and a popup with the feature's name. Being a Folium
+    (``label_property``, CSS class ``map-label``) and a popup with the feature's name (a link if
+    ``popup_url_property`` names a property holding a URL, followed by ``popup_detail_properties``).
+    ``style_property`` and ``feature_styles`` vary the style by a property's value. Being a Folium
     ``Layer`` with ``overlay=True`` it appears in the map's ``LayerControl``; ``show=False`` leaves it off.
     """
 
@@ -53,6 +55,10 @@ class BboxGeoJsonLayer(JSCSSMixin, Layer):
         style: Mapping[str, object] | None = None,
         label_property: str | None = None,
         popup_property: str | None = "name",
+        popup_url_property: str | None = None,
+        popup_detail_properties: tuple[str, ...] = (),
+        style_property: str | None = None,
+        feature_styles: Mapping[str, Mapping[str, object]] | None = None,
         attribution: str = "",
         max_bbox_degrees: float,
         page_size: int,
@@ -69,6 +75,10 @@ class BboxGeoJsonLayer(JSCSSMixin, Layer):
             "style": dict(style or {}),
             "labelProperty": label_property,
             "popupProperty": popup_property,
+            "popupUrlProperty": popup_url_property,
+            "popupDetailProperties": list(popup_detail_properties),
+            "styleProperty": style_property,
+            "featureStyles": {str(value): dict(style) for value, style in (feature_styles or {}).items()},
             "attribution": attribution,
             "maxBboxDegrees": max_bbox_degrees,
             "pageSize": page_size,

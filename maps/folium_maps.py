@@ -8,8 +8,9 @@ three parts a Django template embeds (see ``maps/map_embed.html``).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import folium
 from django.conf import settings
@@ -114,17 +115,30 @@ def base_tile_layer() -> folium.TileLayer:
     )
 
 
-def layer_features_url(layer: MapLayer) -> str:
-    return reverse("api:map-layer-features", kwargs={"name": layer.name})
+LayerFilters = Mapping[str, str | Sequence[str]]
 
 
-def layer_element(layer: MapLayer, *, show: bool = True) -> BboxGeoJsonLayer:
-    """Return the Folium element that loads and draws ``layer`` by bounding box."""
+def layer_features_url(layer: MapLayer, *, filters: LayerFilters | None = None) -> str:
+    """Return the URL of the layer's features, with ``filters`` as query parameters (empty values left out)."""
+    url = reverse("api:map-layer-features", kwargs={"name": layer.name})
+    params = {key: value for key, value in (filters or {}).items() if value not in (None, "", [], ())}
+    return f"{url}?{urlencode(params, doseq=True)}" if params else url
+
+
+def layer_element(
+    layer: MapLayer, *, show: bool = True, filters: LayerFilters | None = None
+) -> BboxGeoJsonLayer:
+    """Return the Folium element that loads and draws ``layer`` by bounding box, narrowed by ``filters``."""
     return BboxGeoJsonLayer(
         name=layer.name,
         title=str(layer.title),
-        url=layer_features_url(layer),
+        url=layer_features_url(layer, filters=filters),
         style=layer.style,
+        style_property=layer.style_property,
+        feature_styles=layer.feature_styles,
+        popup_property=layer.popup_property,
+        popup_url_property=layer.popup_url_property,
+        popup_detail_properties=layer.popup_detail_properties,
         label_property=layer.label_property,
         attribution=" | ".join(str(line) for line in layer.attribution()),
         max_bbox_degrees=MAX_BBOX_DEGREES,
@@ -160,6 +174,7 @@ def build_map(
     zoom: int | None = None,
     height: str = "100%",
     hidden_layers: Collection[str] = (),
+    layer_filters: Mapping[str, LayerFilters] | None = None,
     aria_label: str = "",
     locate: bool = True,
 ) -> MapParts:
@@ -168,6 +183,8 @@ def build_map(
     ``bounds`` is ``(west, south, east, north)`` in WGS 84 (the order of PostGIS' ``Extent``) and fits the
     map to it; otherwise ``center`` (``(lat, lon)``, Leaflet's order) and ``zoom`` set the view. Layers
     named in ``hidden_layers`` start switched off; every layer can be toggled in the layers control.
+    ``layer_filters`` maps a layer's name to query parameters added to its features URL (the layer's
+    ``filter_queryset`` reads them), e.g. ``{"points": {"kind": "bench"}}``.
     """
     if center is None and bounds is not None:
         west, south, east, north = bounds
@@ -189,7 +206,8 @@ def build_map(
     )
     base_tile_layer().add_to(m)
     for layer in layers:
-        layer_element(layer, show=layer.name not in hidden_layers).add_to(m)
+        filters = (layer_filters or {}).get(layer.name)
+        layer_element(layer, show=layer.name not in hidden_layers, filters=filters).add_to(m)
     if locate:
         locate_control().add_to(m)
     if layers:

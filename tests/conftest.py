@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.utils import translation
 
 from districts.models import City
@@ -66,3 +67,25 @@ def wolfsburg(db) -> City:
 def wolfsburg_transactional(transactional_db) -> City:
     """Like ``wolfsburg``, committed for real (live server and browser tests)."""
     return _wolfsburg_import()
+
+
+# Procrastinate's tables, which Django's flush after a committing test does not empty.
+_QUEUE_TABLES = (
+    "procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers, procrastinate_workers"
+)
+
+
+@pytest.fixture(autouse=True)
+def _empty_queue_after_committed_tests(request, django_db_blocker):
+    """Empty the job queue after a test that committed: Django's flush leaves Procrastinate's tables alone.
+
+    Otherwise jobs a live-server or transactional test queued would be run by a later test's ``run_tasks``.
+    """
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    committed = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if committed:
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {_QUEUE_TABLES} CASCADE")

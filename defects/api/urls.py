@@ -1,1 +1,11 @@
-urlpatterns: list = []
+"""The Mängelmelder API, included under /api/v1/ in the ``api`` namespace."""
+
+from django.urls import path
+
+from defects.api import views
+
+urlpatterns = [
+    path("categories/", views.CategoryListView.as_view(), name="category-list"),
+    path("reports/", views.ReportListCreateView.as_view(), name="report-list"),
+    path("reports/<int:id>/", views.ReportDetailView.as_view(), name="report-detail"),
+]

@@ -5,6 +5,7 @@ Views only parse the request and serialise; the queries live in ``maps.selectors
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.utils.translation import gettext_lazy as _
@@ -12,10 +13,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import generics
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 
 from geo_core.api import (
     BBOX_ERROR_CODES,
@@ -84,7 +86,8 @@ class LayerFeaturesView(PublicReadOnlyMixin, generics.GenericAPIView):
         description="The features of one map layer whose bounding box overlaps `bbox`, as a paginated GeoJSON "
         "FeatureCollection (`count`, `next`, `previous`, `features`); a page holds at most the layer's "
         "`max_features_per_request`. Responses may be cached for a minute and carry an `ETag`; send it back "
-        "in `If-None-Match` to get `304 Not Modified` if nothing changed.",
+        "in `If-None-Match` to get `304 Not Modified` if nothing changed. Some layers take further filter "
+        "parameters of their own; values such a layer cannot use answer 400 with the parameter's name in `attr`.",
         parameters=[
             OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, description="Layer name."),
             BBOX_REQUIRED_PARAMETER,
@@ -109,7 +112,12 @@ class LayerFeaturesView(PublicReadOnlyMixin, generics.GenericAPIView):
         layer = layer_or_404(name)
         bbox = bbox_from_query(request, required=True)
         paginator = LayerPagination(layer)
-        page = paginator.paginate_queryset(selectors.layer_features(layer, bbox=bbox), request, view=self)
+        try:
+            features = selectors.layer_features(layer, bbox=bbox, params=request.query_params)
+        except DjangoValidationError as error:
+            # The layer's own filters refused a parameter: the standard 400 with the field and its code.
+            raise ValidationError(as_serializer_error(error)) from None
+        page = paginator.paginate_queryset(features, request, view=self)
         serializer = layer.serializer_class(page, many=True, context=self.get_serializer_context())
         return paginator.get_paginated_response(serializer.data)
 

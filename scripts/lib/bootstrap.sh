@@ -160,4 +160,9 @@ prepare_platform() {
   manage migrate --no-input -v 0
   manage createcachetable -v 0
   manage import_city "$CITY_DIR/city.json"
+  # The Mängelmelder's categories (city-agnostic), then the city's responsibilities, if it ships any.
+  manage load_categories "$PROJECT_DIR/defects/data/categories.json"
+  if [ -f "$CITY_DIR/responsibilities.json" ]; then
+    manage load_responsibilities "$CITY_DIR/responsibilities.json"
+  fi
 }

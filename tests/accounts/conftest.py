@@ -35,3 +35,11 @@ def unverified_user(db):
     user = UserFactory(email="ben@example.org")
     EmailAddress.objects.create(user=user, email=user.email, verified=False, primary=True)
     return user
+
+
+@pytest.fixture(autouse=True)
+def _empty_section_registry(monkeypatch):
+    """Account tests see only the sections they register themselves, not those of the installed apps."""
+    from geo_core.accounts import my_area
+
+    monkeypatch.setattr(my_area, "_sections", {})

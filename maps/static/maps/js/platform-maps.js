@@ -59,16 +59,34 @@
     status.element.hidden = lines.length === 0;
   }
 
+  // The feature's name (a link where the layer names a URL property), the layer's title, then details.
+  // Built with DOM text nodes: property values are never parsed as HTML.
   function popupContent(feature, options) {
     var props = feature.properties || {};
     var root = document.createElement("div");
     var name = document.createElement("strong");
-    name.textContent = props[options.popupProperty] != null ? String(props[options.popupProperty]) : "";
+    var text = props[options.popupProperty] != null ? String(props[options.popupProperty]) : "";
+    var href = options.popupUrlProperty ? props[options.popupUrlProperty] : null;
+    if (href && /^(https?:\/\/|\/(?!\/))/.test(String(href))) {
+      var link = document.createElement("a");
+      link.href = String(href);
+      link.textContent = text;
+      name.appendChild(link);
+    } else {
+      name.textContent = text;
+    }
     root.appendChild(name);
     var kind = document.createElement("div");
     kind.className = "map-popup__kind";
     kind.textContent = options.title;
     root.appendChild(kind);
+    (options.popupDetailProperties || []).forEach(function (key) {
+      if (props[key] == null || props[key] === "") return;
+      var detail = document.createElement("div");
+      detail.className = "map-popup__detail map-popup__detail--" + key;
+      detail.textContent = String(props[key]);
+      root.appendChild(detail);
+    });
     return root;
   }
 
@@ -155,13 +173,23 @@
     var featureClass = "map-feature map-feature--" + options.name;
     baseStyle.className = (baseStyle.className ? baseStyle.className + " " : "") + featureClass;
 
+    // A feature's style: the layer's, with the style of its value of options.styleProperty merged over it.
+    var featureStyles = options.featureStyles || {};
+    function styleOf(feature) {
+      var value = options.styleProperty && feature ? (feature.properties || {})[options.styleProperty] : null;
+      var own = value != null ? featureStyles[String(value)] : null;
+      if (!own) return baseStyle;
+      var style = L.extend({}, baseStyle, own);
+      style.className = featureClass + " map-feature--" + options.name + "--" + String(value).replace(/[^\w-]/g, "");
+      return style;
+    }
+
     var layer = L.geoJSON(null, {
       attribution: options.attribution || null,
-      style: function () {
-        return baseStyle;
-      },
+      style: styleOf,
+      // Points are drawn in the marker pane, above every polygon layer, whichever loaded last.
       pointToLayer: function (feature, latlng) {
-        return L.circleMarker(latlng, L.extend({ radius: 7 }, baseStyle));
+        return L.circleMarker(latlng, L.extend({ radius: 7, pane: "markerPane" }, styleOf(feature)));
       },
       onEachFeature: function (feature, featureLayer) {
         var props = feature.properties || {};
@@ -176,11 +204,12 @@
           });
         }
         if (options.popupProperty) featureLayer.bindPopup(popupContent(feature, options));
+        var weight = styleOf(feature).weight || 2;
         featureLayer.on("mouseover", function () {
-          if (featureLayer.setStyle) featureLayer.setStyle({ weight: (baseStyle.weight || 2) + 2 });
+          if (featureLayer.setStyle) featureLayer.setStyle({ weight: weight + 2 });
         });
         featureLayer.on("mouseout", function () {
-          if (featureLayer.setStyle) featureLayer.setStyle({ weight: baseStyle.weight || 2 });
+          if (featureLayer.setStyle) featureLayer.setStyle({ weight: weight });
         });
       },
     });
@@ -203,7 +232,14 @@
     }
 
     function fetchPage(bbox, page, signal) {
-      var url = options.url + "?bbox=" + encodeURIComponent(bbox) + "&page_size=" + options.pageSize;
+      // options.url may carry the layer's filters as a query already.
+      var url =
+        options.url +
+        (options.url.indexOf("?") === -1 ? "?" : "&") +
+        "bbox=" +
+        encodeURIComponent(bbox) +
+        "&page_size=" +
+        options.pageSize;
       if (page > 1) url += "&page=" + page;
       return fetch(url, { signal: signal, headers: { Accept: "application/json" }, credentials: "same-origin" }).then(
         function (response) {

@@ -1,0 +1,49 @@
+"""The "reports" map layer: the public reports as circle markers, coloured by status, always fetched by bbox."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from defects.api.serializers import ReportFeatureSerializer
+from defects.filters import report_layer_filter
+from defects.models import ReportStatus
+from defects.selectors import report_public_queryset
+from maps.registry import MapLayer, register
+
+# A white ring keeps every marker visible on light and dark base maps; the fills differ in lightness too, so
+# statuses stay apart for people who do not tell red from green (the legend and the popups name them).
+REPORT_STYLE = {"radius": 8, "color": "#ffffff", "weight": 2, "opacity": 1, "fillOpacity": 0.95}
+OPEN_STYLE = {"fillColor": "#b00020"}
+IN_PROGRESS_STYLE = {"fillColor": "#b35900"}
+DONE_STYLE = {"fillColor": "#1e6b35"}
+ENDED_STYLE = {"fillColor": "#4a4f57"}
+REPORT_STATUS_STYLES = {
+    ReportStatus.OPEN.value: OPEN_STYLE,
+    ReportStatus.REOPENED.value: OPEN_STYLE,
+    ReportStatus.IN_PROGRESS.value: IN_PROGRESS_STYLE,
+    ReportStatus.RESOLVED.value: DONE_STYLE,
+    ReportStatus.REJECTED.value: ENDED_STYLE,
+    ReportStatus.DUPLICATE.value: ENDED_STYLE,
+    ReportStatus.CLOSED.value: ENDED_STYLE,
+}
+
+REPORTS_LAYER = register(
+    MapLayer(
+        name="reports",
+        title=_("Meldungen"),
+        queryset=report_public_queryset,
+        serializer_class=ReportFeatureSerializer,
+        geometry_field="location",
+        style=REPORT_STYLE,
+        style_property="status",
+        feature_styles=REPORT_STATUS_STYLES,
+        label_property=None,
+        popup_property="category_name",
+        popup_url_property="url",
+        popup_detail_properties=("status_label", "address_label"),
+        # The reports are the platform's own data: nothing to credit.
+        attribution=lambda: [],
+        max_features_per_request=500,
+        filter_queryset=report_layer_filter,
+    )
+)
