@@ -16,6 +16,7 @@ from functools import lru_cache
 from django import forms
 from django.contrib.gis.geos import Point
 from django.contrib.staticfiles import finders
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from defects.models import DESCRIPTION_MAX_LENGTH, MAX_PHOTOS_PER_REPORT, Category, CategoryQuestion
@@ -303,10 +304,11 @@ class DetailsForm(forms.Form):
     photos = MultipleFileField(
         label=_("Fotos"),
         required=False,
-        help_text=_(
-            "Bis zu %(count)s Fotos. Ortsangaben und andere Metadaten entfernen wir vor dem Speichern."
-        )
-        % {"count": MAX_PHOTOS_PER_REPORT},
+        # Lazy, so the text is translated per request, not once when the module loads.
+        help_text=format_lazy(
+            _("Bis zu {count} Fotos. Ortsangaben und andere Metadaten entfernen wir vor dem Speichern."),
+            count=MAX_PHOTOS_PER_REPORT,
+        ),
         # No "capture": on phones it would open only the camera; without it, people choose between the
         # camera and photos they took before.
         widget=MultipleFileInput(attrs={"accept": "image/*"}),

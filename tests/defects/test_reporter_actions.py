@@ -8,7 +8,7 @@ from defects.errors import ReportActionError, ReportErrorCode
 from defects.models import Report, ReportEvent, ReportStatus, Subscription
 from districts.models import Department
 from tests.defects.conftest import FACTORY_TOKEN, public_report
-from tests.defects.factories import SubscriptionFactory
+from tests.defects.factories import ReportFactory, SubscriptionFactory
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -260,3 +260,23 @@ def test_deleting_an_account_without_reports_changes_nothing(make_report):
     make_report(S.OPEN)
     assert services.report_anonymise_for_reporter(user=UserFactory()) == 0
     assert not ReportEvent.objects.exists()
+
+
+def test_deleting_an_account_keeps_its_reports_without_the_persons_data(city):
+    # given a signed-up person who made a report
+    from geo_core.accounts.services import user_delete
+
+    user = UserFactory()
+    report = ReportFactory(district=city.districts.get(slug="west"), reporter=user, reporter_name="Erika M.")
+
+    # when the person deletes the account (the hook registered by the defects app runs)
+    user_delete(user=user)
+
+    # then the report stays, without name, phone, e-mail or account
+    report.refresh_from_db()
+    assert (report.reporter_id, report.reporter_name, report.reporter_phone, report.reporter_email) == (
+        None,
+        "",
+        "",
+        "",
+    )

@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from defects.models import ReportStatus
+from districts.models import District
+from tests.defects.factories import CategoryFactory, ReportFactory
+
 pytestmark = pytest.mark.django_db
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -73,6 +77,69 @@ def test_english_login_page(client):
     assert "Sign In" in html  # allauth's own English
     assert "Zum Inhalt springen" not in html
     assert "Anmelden" not in html
+
+
+def test_english_defect_reporting_start_page(client, city):
+    west = District.objects.get(slug="west")
+    category = CategoryFactory(name="Pothole", slug="pothole")
+    ReportFactory(category=category, district=west, status=ReportStatus.OPEN)
+    ReportFactory(category=category, district=west, status=ReportStatus.IN_PROGRESS)
+
+    html = page(client, "/en/maengelmelder/")
+
+    assert '<html lang="en">' in html
+    assert "<title>Defect reporting – " in html
+    assert ">Report a problem</a>" in html
+    for text in (
+        "Overview",
+        "Latest reports",
+        "Reports by status",
+        "Reported on",
+        "Total",
+        "All reports as a list",
+    ):
+        assert text in html
+    assert "no account needed" in html
+    assert '<span class="status status--open">open</span>' in html
+    assert '<span class="status status--in_progress">in progress</span>' in html
+    for german in (
+        "Mangel melden",
+        "Mängelmelder",
+        "Übersicht",
+        "Neueste Meldungen",
+        "Meldungen nach Status",
+        "Gemeldet am",
+        "in Bearbeitung",
+        "ohne Konto",
+    ):
+        assert german not in html
+
+
+def test_english_report_form_first_step(client, city):
+    html = page(client, "/en/maengelmelder/melden/")
+
+    assert '<html lang="en">' in html
+    assert "<title>Report a problem: Location – " in html
+    assert '<h1 class="report-wizard__title">Report a problem</h1>' in html
+    assert "Step 1 of 3:" in html
+    for text in (
+        "Where is the problem? Tap the map, use your location or enter a street.",
+        "Use my location",
+        "Enter a street",
+        "For example “Porschestraße”, without the house number.",
+        ">Next</button>",
+        '"chosen": "Chosen location: %(label)s"',  # the texts of the page's script
+    ):
+        assert text in html
+    for german in (
+        "Mangel melden",
+        "Schritt 1 von",
+        "Wo ist der Mangel",
+        "Meinen Standort verwenden",
+        "Weiter<",
+        "Gewählter Ort",
+    ):
+        assert german not in html
 
 
 # --- The catalogues themselves -------------------------------------------------------------------------
