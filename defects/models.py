@@ -175,6 +175,13 @@ class StatusLabel(models.Model):
         return self.label
 
 
+class Priority(models.TextChoices):
+    LOW = "low", _("niedrig")
+    NORMAL = "normal", _("normal")
+    HIGH = "high", _("hoch")
+    URGENT = "urgent", _("dringend")
+
+
 class Report(TimeStampedModel):
     """A defect reported by a citizen, routed to exactly one department."""
 
@@ -243,6 +250,24 @@ class Report(TimeStampedModel):
     closed_at = models.DateTimeField(_("abgeschlossen am"), null=True, blank=True)
     # The reporter withdrew the report: it leaves every public list and map, its history stays for the city.
     withdrawn_at = models.DateTimeField(_("zurückgezogen am"), null=True, blank=True)
+    # --- The department's work on the report (workspace) ---
+    priority = models.CharField(
+        _("Priorität"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_reports",
+        verbose_name=_("bearbeitet von"),
+    )
+    accepted_at = models.DateTimeField(_("Zuständigkeit angenommen am"), null=True, blank=True)
+    due_date = models.DateField(
+        _("Zieldatum"), null=True, blank=True, help_text=_("Aus der Zielzeit der Kategorie in Arbeitstagen.")
+    )
+    # Optimistic locking: every staff action names the version it saw; a stale version is a conflict.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         verbose_name = _("Meldung")
@@ -253,6 +278,8 @@ class Report(TimeStampedModel):
             models.Index(fields=["department", "status", "-created_at"], name="report_queue"),
             models.Index(fields=["category", "status"], name="report_category_status"),
             models.Index(fields=["district", "status"], name="report_district_status"),
+            # The department queue's keyset: newest first, id as the tie-breaker.
+            models.Index(fields=["department", "-created_at", "-id"], name="report_queue_keyset"),
         ]
 
     def __str__(self) -> str:
@@ -303,6 +330,9 @@ class ReportEvent(models.Model):
         ANONYMISED = "anonymised", _("Name entfernt")
         PHOTO_ADDED = "photo_added", _("Foto hinzugefügt")
         NOTE = "note", _("Notiz")
+        ACCEPTED = "accepted", _("Zuständigkeit angenommen")
+        ASSIGNED = "assigned", _("zugewiesen")
+        PRIORITY_CHANGED = "priority_changed", _("Priorität geändert")
 
     report = models.ForeignKey(
         Report, on_delete=models.CASCADE, related_name="events", verbose_name=_("Meldung")
@@ -379,3 +409,67 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id}: {self.get_role_display()}"
+
+
+class ResponseTemplate(TimeStampedModel):
+    """A prepared public message for a status change, maintained by department leads."""
+
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="response_templates",
+        verbose_name=_("Fachbereich"),
+        help_text=_("Leer: für alle Fachbereiche."),
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="response_templates",
+        verbose_name=_("Kategorie"),
+        help_text=_("Leer: für alle Kategorien."),
+    )
+    status = models.CharField(
+        _("für Status"),
+        max_length=20,
+        choices=ReportStatus.choices,
+        blank=True,
+        help_text=_("Leer: für jeden Status."),
+    )
+    title = models.CharField(_("Titel"), max_length=100)
+    text = models.TextField(_("Text"), validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH)])
+    is_active = models.BooleanField(_("aktiv"), default=True)
+
+    class Meta:
+        verbose_name = _("Antwortvorlage")
+        verbose_name_plural = _("Antwortvorlagen")
+        ordering = ["title", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SavedQueueFilter(models.Model):
+    """A named set of queue filters a staff member saved for themselves."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_queue_filters",
+        verbose_name=_("Konto"),
+    )
+    name = models.CharField(_("Name"), max_length=100)
+    query = models.CharField(_("Filter"), max_length=1000, help_text=_("Die Filter als Query-String."))
+    created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Gespeicherter Filter")
+        verbose_name_plural = _("Gespeicherte Filter")
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_filter_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,5 +1,6 @@
 """The city's geography and organisation: boundary, districts, quarters, streets and departments."""
 
+from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.indexes import GinIndex
 from django.utils.translation import gettext_lazy as _
@@ -168,3 +169,34 @@ class GeoDataSource(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_layer_display()}: {self.attribution}"
+
+
+class DepartmentMembership(models.Model):
+    """A staff member's place in a department: case worker (Sachbearbeitung) or lead."""
+
+    class Role(models.TextChoices):
+        CASE_WORKER = "case_worker", _("Sachbearbeitung")
+        LEAD = "lead", _("Leitung")
+
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("Fachbereich")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="department_memberships",
+        verbose_name=_("Konto"),
+    )
+    role = models.CharField(_("Rolle"), max_length=20, choices=Role.choices, default=Role.CASE_WORKER)
+
+    class Meta:
+        verbose_name = _("Mitgliedschaft")
+        verbose_name_plural = _("Mitgliedschaften")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "user"], name="membership_unique_user_per_department"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.department} ({self.get_role_display()})"
