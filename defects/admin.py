@@ -27,7 +27,9 @@ from defects.models import (
     ReportEvent,
     ReportPhoto,
     ReportStatus,
+    ResponseTemplate,
     Responsibility,
+    SavedQueueFilter,
     StatusLabel,
 )
 from defects.seed import ICON_STATIC_PATH, icon_exists, question_choices_problem
@@ -417,3 +419,27 @@ def _answer_text(value: object) -> str:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     return str(value)
+
+
+# --- the department workspace ----------------------------------------------------------------------------
+
+
+@admin.register(ResponseTemplate)
+class ResponseTemplateAdmin(admin.ModelAdmin):
+    """Prepared public messages; leads edit their department's in the workspace, moderators all of them here."""
+
+    list_display = ("title", "department", "category", "status", "is_active", "updated_at")
+    list_filter = ("is_active", "status", "department")
+    search_fields = ("title", "text")
+    list_select_related = ("department", "category")
+    autocomplete_fields = ("department", "category")
+
+
+@admin.register(SavedQueueFilter)
+class SavedQueueFilterAdmin(admin.ModelAdmin):
+    """Staff members' saved queue filters (their own business; listed for support only)."""
+
+    list_display = ("name", "user", "created_at")
+    search_fields = ("name", "user__email")
+    list_select_related = ("user",)
+    raw_id_fields = ("user",)

@@ -29,7 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from defects import lifecycle, tasks, tokens
+from defects import lifecycle, tasks, tokens, workdays
 from defects.errors import FieldError, ReportActionError, ReportErrorCode, ReportValidationError
 from defects.models import (
     DESCRIPTION_MAX_LENGTH,
@@ -780,6 +780,10 @@ def report_confirm(*, report_id: int, token: str) -> Report:
     if report.status != ReportStatus.UNCONFIRMED:
         return report
     now = timezone.now()
+    # The category's target counts in working days from the day the report became the city's work.
+    report.due_date = workdays.add_working_days(
+        start=timezone.localdate(now), days=report.category.target_days
+    )
     _change_status(
         report=report,
         to_status=ReportStatus.OPEN,

@@ -24,6 +24,8 @@ _MAIL_RETRY = RetryStrategy(
 
 # Every day at 03:17 UTC (Procrastinate's cron runs in UTC), a quiet hour in Central Europe.
 EXPIRY_CRON = "17 3 * * *"
+# Every day at 05:00 UTC (06:00 or 07:00 in Germany): the department leads' digest is there when work starts.
+DIGEST_CRON = "0 5 * * *"
 
 
 @app.task(name="defects.send_report_email", retry=_MAIL_RETRY)
@@ -45,3 +47,19 @@ def expire_unconfirmed_reports(timestamp: int) -> int:
     deleted = reports_expire_unconfirmed()
     logger.info("Expired %s unconfirmed reports", deleted)
     return deleted
+
+
+@app.periodic(cron=DIGEST_CRON, periodic_id="daily-digest")
+@app.task(name="defects.send_department_digests", queueing_lock="defects.send_department_digests")
+def send_department_digests(timestamp: int) -> int:
+    """E-mail the department leads their daily digest: new, not yet accepted and overdue reports."""
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from defects.workspace_services import department_digests_send  # services defer the tasks above
+
+    today = timezone.localdate(datetime.fromtimestamp(timestamp, tz=UTC))
+    sent = department_digests_send(today=today)
+    logger.info("Sent %s department digests", sent)
+    return sent

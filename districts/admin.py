@@ -6,7 +6,15 @@ from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 
 from districts import selectors
-from districts.models import City, Department, District, GeoDataSource, Quarter, Street
+from districts.models import (
+    City,
+    Department,
+    DepartmentMembership,
+    District,
+    GeoDataSource,
+    Quarter,
+    Street,
+)
 from maps.widgets import PlatformMapWidget
 
 # An empty geometry field opens on the city at this zoom level.
@@ -92,12 +100,33 @@ class StreetAdmin(CityMapAdmin):
         return street.quarter.district.name if street.quarter else "–"
 
 
+class DepartmentMembershipInline(admin.TabularInline):
+    """The department's staff: case workers and leads."""
+
+    model = DepartmentMembership
+    fields = ("user", "role")
+    autocomplete_fields = ("user",)
+    extra = 0
+
+
 @admin.register(Department)
 class DepartmentAdmin(CityMapAdmin):
     list_display = ("name", "kind", "is_active", "is_sample", "email")
     list_filter = ("kind", "is_active", "is_sample")
     search_fields = ("name", "slug", "email")
     prepopulated_fields = {"slug": ("name",)}
+    inlines = [DepartmentMembershipInline]
+
+
+@admin.register(DepartmentMembership)
+class DepartmentMembershipAdmin(admin.ModelAdmin):
+    """Who works in which department, in what role (also editable on the department's page)."""
+
+    list_display = ("user", "department", "role")
+    list_filter = ("role", "department")
+    search_fields = ("user__email", "user__first_name", "user__last_name", "department__name")
+    autocomplete_fields = ("user", "department")
+    list_select_related = ("user", "department")
 
 
 @admin.register(GeoDataSource)

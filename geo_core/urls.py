@@ -26,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("mein-bereich/", include("geo_core.accounts.urls")),
     path("stadtgebiet/", include("districts.urls")),
     path("maengelmelder/", include("defects.urls")),
+    path("arbeitsbereich/", include("defects.urls_workspace")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

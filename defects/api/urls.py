@@ -1,6 +1,6 @@
 """The Mängelmelder API, included under /api/v1/ in the ``api`` namespace."""
 
-from django.urls import path
+from django.urls import include, path
 
 from defects.api import views
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("categories/", views.CategoryListView.as_view(), name="category-list"),
     path("reports/", views.ReportListCreateView.as_view(), name="report-list"),
     path("reports/<int:id>/", views.ReportDetailView.as_view(), name="report-detail"),
+    path("workspace/", include("defects.api.urls_workspace")),
 ]

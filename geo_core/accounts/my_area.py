@@ -43,6 +43,8 @@ class MyAreaSection:
     template_name: str
     get_context: Callable[["User"], dict[str, Any]] = field(compare=False)
     order: int = 100
+    # Whether the person gets this section at all (e.g. only staff); None: everybody.
+    is_visible: Callable[["User"], bool] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.key or slugify(self.key) != self.key:
@@ -79,6 +81,8 @@ def render_sections(*, request: HttpRequest, user: "User") -> list[RenderedSecti
     """Render every registered section for ``user``, in order."""
     rendered = []
     for section in registered_sections():
+        if section.is_visible is not None and not section.is_visible(user):
+            continue
         context = {**section.get_context(user), "section": section}
         html = render_to_string(section.template_name, context, request=request)
         rendered.append(RenderedSection(key=section.key, title=section.title, html=html))
