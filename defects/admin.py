@@ -32,8 +32,10 @@ from defects.models import (
     SavedQueueFilter,
     StatusLabel,
 )
+from defects.rules import is_administrator, is_moderator
 from defects.seed import ICON_STATIC_PATH, icon_exists, question_choices_problem
-from districts.models import District
+from defects.workspace_selectors import user_departments
+from districts.models import DepartmentMembership, District
 from maps.widgets import PlatformMapWidget
 
 # Shown for a category without an icon of its own.
@@ -426,13 +428,31 @@ def _answer_text(value: object) -> str:
 
 @admin.register(ResponseTemplate)
 class ResponseTemplateAdmin(admin.ModelAdmin):
-    """Prepared public messages; leads edit their department's in the workspace, moderators all of them here."""
+    """Prepared public messages: moderators maintain all of them, department leads their department's."""
 
     list_display = ("title", "department", "category", "status", "is_active", "updated_at")
     list_filter = ("is_active", "status", "department")
     search_fields = ("title", "text")
     list_select_related = ("department", "category")
-    autocomplete_fields = ("department", "category")
+
+    @staticmethod
+    def _sees_all(user) -> bool:
+        return user.is_superuser or is_moderator(user) or is_administrator(user)
+
+    def get_queryset(self, request):
+        templates = super().get_queryset(request)
+        if self._sees_all(request.user):
+            return templates
+        return templates.filter(
+            department__in=user_departments(request.user, role=DepartmentMembership.Role.LEAD)
+        )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "department" and not self._sees_all(request.user):
+            # A lead writes templates for their own department only, never for all departments.
+            kwargs["queryset"] = user_departments(request.user, role=DepartmentMembership.Role.LEAD)
+            kwargs["required"] = True
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(SavedQueueFilter)

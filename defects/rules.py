@@ -10,13 +10,7 @@ from __future__ import annotations
 import rules
 
 from districts.models import Department, DepartmentMembership
-from geo_core.accounts.roles import ADMINISTRATORS, MODERATORS, PLANNERS
-
-
-def _in_group(user, name: str) -> bool:
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.groups.filter(name=name).exists()
+from geo_core.accounts.rules import is_administrator, is_moderator, is_planner
 
 
 def _department_id(obj) -> int | None:
@@ -32,21 +26,6 @@ def _memberships(user):
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return DepartmentMembership.objects.none()
     return DepartmentMembership.objects.filter(user=user)
-
-
-@rules.predicate
-def is_planner(user) -> bool:
-    return _in_group(user, PLANNERS)
-
-
-@rules.predicate
-def is_moderator(user) -> bool:
-    return _in_group(user, MODERATORS)
-
-
-@rules.predicate
-def is_administrator(user) -> bool:
-    return _in_group(user, ADMINISTRATORS)
 
 
 @rules.predicate
@@ -86,3 +65,15 @@ rules.add_perm(
     "defects.manage_response_templates", is_lead_of_objects_department | is_moderator | is_administrator
 )
 rules.add_perm("defects.manage_categories", is_moderator | is_administrator)
+
+# Django model permissions for the admin, as rules too (the rules backend answers ``user.has_perm``): moderators
+# and administrators maintain the Mängelmelder's configuration; leads maintain their department's templates.
+_CONFIGURATION_MODELS = ("categorygroup", "category", "categoryquestion", "responsibility", "statuslabel")
+for _model in _CONFIGURATION_MODELS:
+    for _action in ("view", "add", "change", "delete"):
+        rules.add_perm(f"defects.{_action}_{_model}", is_moderator | is_administrator)
+for _action in ("view", "add", "change", "delete"):
+    rules.add_perm(
+        f"defects.{_action}_responsetemplate", is_lead_of_objects_department | is_moderator | is_administrator
+    )
+rules.add_perm("defects.view_report", is_planner | is_moderator | is_administrator)
