@@ -277,3 +277,7 @@ PLATFORM_NAME = env.str("PLATFORM_NAME", default="Bürger*innenplattform")
 # Debian 12 ships GDAL 3.6. GDAL only parses spatial references from files that administrators import, never
 # from visitors' input (coordinates are parsed by geo_core.parsing), so the hardening of GDAL 3.9 is not needed.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Public holidays that working-day targets skip (python-holidays country and subdivision codes).
+PLATFORM_HOLIDAY_COUNTRY = env.str("PLATFORM_HOLIDAY_COUNTRY", default="DE")
+PLATFORM_HOLIDAY_SUBDIVISION = env.str("PLATFORM_HOLIDAY_SUBDIVISION", default="NI")

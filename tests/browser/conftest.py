@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import struct
+import threading
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,7 +22,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connection
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, sync_playwright
+
+from tests.defects.conftest import run_queued_jobs
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
@@ -188,3 +192,27 @@ def screenshot() -> Callable[..., Path]:
         return path
 
     return save
+
+
+def run_jobs() -> None:
+    """Run the queued jobs (e.g. the confirmation mail) in a thread of their own.
+
+    Playwright's event loop runs in the test's thread, where the worker (async) cannot start. The live-server
+    test commits its data, so the worker's own database connection sees the jobs; mails land in mail.outbox.
+    """
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            run_queued_jobs()
+        except BaseException as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive(), "the queued jobs did not finish"
+    if failures:
+        raise failures[0]

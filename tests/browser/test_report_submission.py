@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import re
-import threading
 from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.gis.geos import Point
 from django.core import mail
-from django.db import connection
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from defects.models import Report, ReportStatus
 from districts.models import Department, District
 from geo_core.srid import STORAGE_SRID
-from tests.defects.conftest import run_queued_jobs
+from tests.browser.conftest import run_jobs
 from tests.defects.factories import CategoryFactory, CategoryQuestionFactory, ResponsibilityFactory
 from tests.defects.images import camera_jpeg, gps_ifd, two_colour
 from tests.factories import DepartmentFactory
@@ -74,30 +72,6 @@ def click_map_at(page: Page, point: Point) -> None:
     )
     box = map_element.bounding_box()
     page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
-
-
-def run_jobs() -> None:
-    """Run the queued jobs (e.g. the confirmation mail) in a thread of their own.
-
-    Playwright's event loop runs in the test's thread, where the worker (async) cannot start. The live-server
-    test commits its data, so the worker's own database connection sees the jobs; mails land in mail.outbox.
-    """
-    failures: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            run_queued_jobs()
-        except BaseException as error:
-            failures.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=work)
-    thread.start()
-    thread.join(timeout=60)
-    assert not thread.is_alive(), "the queued jobs did not finish"
-    if failures:
-        raise failures[0]
 
 
 def confirmation_path() -> str:

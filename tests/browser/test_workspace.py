@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
-from django.db import connection
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from defects.models import Report, ReportStatus, ResponseTemplate, Subscription
 from districts.models import Department, DepartmentMembership, District
-from tests.defects.conftest import run_queued_jobs
+from tests.browser.conftest import run_jobs
 from tests.defects.factories import CategoryFactory, ReportFactory, ResponsibilityFactory, SubscriptionFactory
 from tests.factories import DepartmentFactory, UserFactory
 
@@ -27,26 +24,6 @@ TEMPLATE_TEXT = "Wir haben den Schaden aufgenommen und die Reparatur beauftragt.
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def run_jobs() -> None:
-    """Run the queued jobs (the status mail) in a thread of their own (Playwright's loop owns this one)."""
-    failures: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            run_queued_jobs()
-        except BaseException as error:
-            failures.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=work)
-    thread.start()
-    thread.join(timeout=60)
-    assert not thread.is_alive(), "the queued jobs did not finish"
-    if failures:
-        raise failures[0]
 
 
 @pytest.fixture

@@ -22,15 +22,10 @@ from defects.workspace_selectors import (
 from districts.models import DepartmentMembership, Quarter
 from geo_core.accounts.roles import PLANNERS
 from tests.defects.factories import CategoryFactory, ReportFactory
+from tests.defects.workspace_factories import staff
 from tests.factories import DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def member(department, role=DepartmentMembership.Role.CASE_WORKER):
-    user = UserFactory()
-    DepartmentMembership.objects.create(department=department, user=user, role=role)
-    return user
 
 
 @pytest.fixture
@@ -45,7 +40,7 @@ def dept_b(db):
 
 @pytest.fixture
 def worker(dept_a):
-    return member(dept_a)
+    return staff(dept_a)
 
 
 def make(department, west, **fields):
@@ -67,7 +62,7 @@ def page(user, **filters):
 def test_members_see_only_their_departments_reports(west, dept_a, dept_b, worker):
     mine = make(dept_a, west)
     make(dept_b, west)
-    other = member(dept_b)
+    other = staff(dept_b)
 
     assert ids(page(worker)) == [mine.pk]
     assert mine.pk not in ids(page(other))
@@ -138,7 +133,7 @@ def test_filter_priority(west, dept_a, worker):
 
 
 def test_filter_assignee_me_none_and_colleague(west, dept_a, worker):
-    colleague = member(dept_a)
+    colleague = staff(dept_a)
     mine = make(dept_a, west, assignee=worker)
     theirs = make(dept_a, west, assignee=colleague)
     nobodys = make(dept_a, west)

@@ -10,20 +10,14 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from defects.models import Report, ReportEvent, ReportStatus, ResponseTemplate, SavedQueueFilter
-from districts.models import DepartmentMembership
 from geo_core.accounts.roles import PLANNERS
 from tests.defects.factories import ReportFactory
+from tests.defects.workspace_factories import staff
 from tests.factories import DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 QUEUE = "/arbeitsbereich/"
-
-
-def member(department, role=DepartmentMembership.Role.CASE_WORKER):
-    user = UserFactory(first_name="Sam", last_name="Sachbearbeiter")
-    DepartmentMembership.objects.create(department=department, user=user, role=role)
-    return user
 
 
 @pytest.fixture
@@ -38,7 +32,7 @@ def dept_b(db):
 
 @pytest.fixture
 def worker(dept_a):
-    return member(dept_a)
+    return staff(dept_a)
 
 
 @pytest.fixture
@@ -83,7 +77,7 @@ def test_people_without_a_staff_role_get_403(client, db, name):
 
 
 def test_staff_of_department_b_see_none_of_department_a(client, report, dept_b):
-    client.force_login(member(dept_b))
+    client.force_login(staff(dept_b))
 
     assert report.address_label not in client.get(QUEUE).content.decode()
     assert client.get(report_url(report)).status_code == 404
@@ -236,7 +230,7 @@ def test_save_list_apply_and_delete_a_filter(client, worker, west):
 
 
 def test_saved_filters_belong_to_their_owner(client, worker, dept_a):
-    other = member(dept_a)
+    other = staff(dept_a)
     saved = SavedQueueFilter.objects.create(user=other, name="Fremd", query="priority=high")
     client.force_login(worker)
 
@@ -320,7 +314,7 @@ def test_bulk_assign_and_bulk_status(client, worker, report, west, dept_a):
 
 
 def test_bulk_on_another_departments_report_changes_nothing(client, report, dept_b):
-    client.force_login(member(dept_b))
+    client.force_login(staff(dept_b))
     client.post(reverse("workspace:queue_bulk"), {"ids": [report.pk], "action": "assign", "assignee": "me"})
     report.refresh_from_db()
     assert report.assignee is None
