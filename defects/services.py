@@ -159,27 +159,24 @@ def _invalid_token() -> ReportActionError:
     )
 
 
-def _report_for_update(*, report_id: object, token: object) -> Report:
-    """Return the report behind a reporter's link, locked; the same error for a wrong id and a wrong secret."""
+def _locked_by_token(model: type[Report] | type[Subscription], *, pk: object, token: object, hash_field: str):
+    """Return the row behind a secret link, locked; the same error for a wrong id and a wrong secret."""
     try:
-        pk = int(report_id)  # type: ignore[arg-type]
+        key = int(pk)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise _invalid_token() from None
-    report = Report.objects.select_for_update().filter(pk=pk).first()
-    if report is None or not tokens.token_matches(token=token, stored_hash=report.reporter_token_hash):
+    row = model.objects.select_for_update().filter(pk=key).first()
+    if row is None or not tokens.token_matches(token=token, stored_hash=getattr(row, hash_field)):
         raise _invalid_token()
-    return report
+    return row
+
+
+def _report_for_update(*, report_id: object, token: object) -> Report:
+    return _locked_by_token(Report, pk=report_id, token=token, hash_field="reporter_token_hash")
 
 
 def _subscription_for_update(*, subscription_id: object, token: object) -> Subscription:
-    try:
-        pk = int(subscription_id)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise _invalid_token() from None
-    subscription = Subscription.objects.select_for_update().filter(pk=pk).first()
-    if subscription is None or not tokens.token_matches(token=token, stored_hash=subscription.token_hash):
-        raise _invalid_token()
-    return subscription
+    return _locked_by_token(Subscription, pk=subscription_id, token=token, hash_field="token_hash")
 
 
 # --- Validation of a new report --------------------------------------------------------------------------
