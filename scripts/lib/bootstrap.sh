@@ -3,6 +3,7 @@
 # Every step checks first and only does what is missing, so running it again is safe and quick.
 
 set -euo pipefail
+# (A pipe into "grep -q" would fail under pipefail when grep exits before the writer is done: SIGPIPE.)
 
 PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV_DIR="${PLATFORM_VENV:-$PROJECT_DIR/.venv}"
@@ -31,7 +32,7 @@ APT_UPDATED=0
 apt_install() {
   local missing=()
   for pkg in "$@"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep "install ok installed" >/dev/null || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   command -v apt-get >/dev/null 2>&1 || die "missing system packages (${missing[*]}) and no apt-get to install them"
@@ -48,16 +49,16 @@ apt_install() {
 pg_version() {
   if [ -n "${PLATFORM_PG_VERSION:-}" ]; then echo "$PLATFORM_PG_VERSION"; return; fi
   for v in 15 16 17; do
-    if dpkg-query -W -f='${Status}' "postgresql-$v-postgis-3" 2>/dev/null | grep -q "install ok installed"; then
+    if dpkg-query -W -f='${Status}' "postgresql-$v-postgis-3" 2>/dev/null | grep "install ok installed" >/dev/null; then
       echo "$v"; return
     fi
   done
-  if [ "$APT_UPDATED" = 0 ] && ! apt-cache policy postgresql-15-postgis-3 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+  if [ "$APT_UPDATED" = 0 ] && ! apt-cache policy postgresql-15-postgis-3 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null; then
     as_root apt-get update -q >&2
     APT_UPDATED=1
   fi
   for v in 15 16 17; do
-    if apt-cache policy "postgresql-$v-postgis-3" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+    if apt-cache policy "postgresql-$v-postgis-3" 2>/dev/null | grep 'Candidate: [0-9]' >/dev/null; then
       echo "$v"; return
     fi
   done
@@ -141,7 +142,7 @@ DO \$\$BEGIN
   END IF;
 END\$\$;
 SQL
-  if ! as_postgres psql -p "$port" -d postgres -tAc "select 1 from pg_database where datname = '$DB_NAME'" | grep -q 1; then
+  if ! as_postgres psql -p "$port" -d postgres -tAc "select 1 from pg_database where datname = '$DB_NAME'" | grep 1 >/dev/null; then
     log "Creating database $DB_NAME"
     as_postgres createdb -p "$port" -O "$DB_USER" "$DB_NAME"
   fi
