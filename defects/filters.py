@@ -84,9 +84,15 @@ class ReportFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
-    def __init__(self, data: QueryDict | None = None, *, fields: tuple[str, ...] | None = None) -> None:
+    def __init__(
+        self,
+        data: QueryDict | None = None,
+        *,
+        fields: tuple[str, ...] | None = None,
+        prefix: str | None = None,
+    ) -> None:
         # Bound even without filters: an empty query is a valid query (no filter).
-        super().__init__(data if data is not None else QueryDict())
+        super().__init__(data if data is not None else QueryDict(), prefix=prefix)
         if fields is not None:
             for name in list(self.fields):
                 if name not in fields:
@@ -208,6 +214,11 @@ class ReportFilterForm(forms.Form):
 
 
 MAP_FILTER_FIELDS = ("category", "status", "created_from", "created_to")
+
+
+def report_layer_filter_form(data: QueryDict, prefix: str) -> ReportFilterForm:
+    """Return the filter form of the "reports" layer on map pages (its fields named ``<prefix>-<field>``)."""
+    return ReportFilterForm(data, fields=MAP_FILTER_FIELDS, prefix=prefix)
 
 
 def report_layer_filter(queryset: QuerySet[Report], params: QueryDict) -> QuerySet[Report]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from defects.api.serializers import ReportFeatureSerializer
-from defects.filters import report_layer_filter
+from defects.filters import report_layer_filter, report_layer_filter_form
 from defects.models import ReportStatus
-from defects.selectors import report_public_queryset
-from maps.registry import MapLayer, register
+from defects.selectors import report_public_queryset, status_labels
+from maps.registry import LegendEntry, MapLayer, register
 
 # A white ring keeps every marker visible on light and dark base maps; the fills differ in lightness too, so
 # statuses stay apart for people who do not tell red from green (the legend and the popups name them).
@@ -26,6 +27,21 @@ REPORT_STATUS_STYLES = {
     ReportStatus.DUPLICATE.value: ENDED_STYLE,
     ReportStatus.CLOSED.value: ENDED_STYLE,
 }
+
+
+def report_legend() -> list[LegendEntry]:
+    """Return one legend line per colour, naming the statuses (with their public labels) drawn in it."""
+    labels = status_labels()
+    colours: dict[str, list[str]] = {}
+    for status, style in REPORT_STATUS_STYLES.items():
+        colours.setdefault(style["fillColor"], []).append(
+            str(labels.get(status) or ReportStatus(status).label)
+        )
+    return [
+        LegendEntry(label=" / ".join(names), style={**REPORT_STYLE, "fillColor": colour})
+        for colour, names in colours.items()
+    ]
+
 
 REPORTS_LAYER = register(
     MapLayer(
@@ -45,5 +61,12 @@ REPORTS_LAYER = register(
         attribution=lambda: [],
         max_features_per_request=500,
         filter_queryset=report_layer_filter,
+        filter_form=report_layer_filter_form,
+        tile_fields={"id": "id", "status": "status", "category_slug": "category__slug"},
+        # Below street level, single pins would hide each other: the city map shows counts per cell instead.
+        cluster_below_zoom=15,
+        legend=report_legend,
+        list_url=lambda: reverse("defects:report_list"),
+        city_map_order=50,
     )
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +46,9 @@ DISTRICTS_LAYER = register(
         label_property="name",
         attribution=lambda: source_attribution(GeoDataSource.Layer.DISTRICTS),
         max_features_per_request=200,
+        tile_fields={"id": "id", "name": "name", "slug": "slug"},
+        list_url=lambda: reverse("districts:map"),
+        city_map_order=10,
     )
 )
 
@@ -59,5 +63,9 @@ QUARTERS_LAYER = register(
         label_property="name",
         attribution=lambda: source_attribution(GeoDataSource.Layer.QUARTERS),
         max_features_per_request=200,
+        tile_fields={"id": "id", "name": "name", "slug": "slug", "district_slug": "district__slug"},
+        list_url=lambda: reverse("districts:map"),
+        city_map_order=20,
+        city_map_visible=False,
     )
 )

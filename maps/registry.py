@@ -8,11 +8,33 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.functional import Promise
 from rest_framework.serializers import Serializer
+
+
+class LayerFilterForm(Protocol):
+    """The form a layer offers for filtering it on map pages (built with the layer's name as ``prefix``).
+
+    ``query()`` returns the accepted values under the parameter names the layer's ``filter_queryset`` reads
+    (unprefixed: they go to the layer's feature, tile and cluster URLs); ``error_messages()`` the German
+    messages of the values it did not accept. A bad value never fails the page: it is left out and named.
+    """
+
+    def query(self) -> dict[str, str]: ...
+
+    def error_messages(self) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    """One line of a map legend: a label and the Leaflet style its features are drawn with."""
+
+    label: str | Promise
+    style: dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -29,6 +51,18 @@ class MapLayer:
     ``style_property`` and ``feature_styles`` colour features by a property's value: the style of the value
     is merged over ``style``. A popup shows ``popup_property`` (linked to the URL in ``popup_url_property``,
     if set), the layer's title and the values of ``popup_detail_properties``.
+
+    Vector tiles (``/api/v1/layers/<name>/tiles/<z>/<x>/<y>.pbf``) carry ``tile_fields``: a mapping of tile
+    property name to a field path of ``queryset`` (``"category__slug"``); a property named like a model field
+    must be that field. A tile holds at most ``tile_feature_limit`` features (in the queryset's order) and is
+    empty below ``tile_min_zoom``.
+
+    On the city map, a point layer with ``cluster_below_zoom`` shows counts per grid cell, built in PostGIS,
+    below that zoom, and its features from that zoom on. ``filter_form(data, prefix)`` builds the layer's
+    filter form for map pages (see ``LayerFilterForm``); ``legend()`` returns its legend lines (default: the
+    title in ``style``); ``list_url()`` the URL of a page listing the same items, the map's text alternative.
+    ``city_map_order`` sorts layers on the city map (lower is drawn first, i.e. underneath);
+    ``city_map_visible`` says whether a layer is switched on when the city map opens without a choice.
     """
 
     name: str
@@ -47,6 +81,21 @@ class MapLayer:
     popup_property: str | None = "name"
     popup_url_property: str | None = None
     popup_detail_properties: tuple[str, ...] = ()
+    tile_fields: dict[str, str] = field(default_factory=lambda: {"id": "id"})
+    tile_feature_limit: int = 2000
+    tile_min_zoom: int = 0
+    cluster_below_zoom: int | None = None
+    filter_form: Callable[[QueryDict, str], LayerFilterForm] | None = None
+    legend: Callable[[], list[LegendEntry]] | None = None
+    list_url: Callable[[], str] | None = None
+    city_map_order: int = 100
+    city_map_visible: bool = True
+
+    def legend_entries(self) -> list[LegendEntry]:
+        """Return the layer's legend lines: its own, or its title drawn in its style."""
+        if self.legend is not None:
+            return self.legend()
+        return [LegendEntry(label=self.title, style=dict(self.style))]
 
 
 class LayerAlreadyRegistered(Exception):
