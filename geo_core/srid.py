@@ -5,8 +5,13 @@ cells) is computed in ETRS89 / UTM zone 32N (EPSG:25832), the official metric CR
 Germany. A city elsewhere sets ``METRIC_SRID`` to its own projected CRS.
 """
 
+import math
+
 STORAGE_SRID = 4326
 WEB_MERCATOR_SRID = 3857
+# Half the width (and height) of the EPSG:3857 world in metres (π × the sphere's radius): tile envelopes and
+# the cluster grid are computed from it exactly as PostGIS' ST_TileEnvelope does.
+WEB_MERCATOR_HALF_WORLD = math.pi * 6378137
 DEFAULT_METRIC_SRID = 25832
 
 

@@ -2,20 +2,25 @@
 
 Every page and endpoint is found from the URL configuration: every named route of the ``defects`` pages and
 of the ``api`` namespace is fetched (in German and English where it is a page), for every registered map
-layer in several bounding boxes. A new route whose arguments this test cannot fill makes it fail, so that it
+layer in several bounding boxes, vector tiles and cluster zooms (tiles are decoded before they are searched).
+A new route whose arguments this test cannot fill makes it fail, so that it
 is added here instead of being skipped silently; routes that are not public reads are listed with a reason.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 
+import mapbox_vector_tile
+import mercantile
 import pytest
 from django.contrib.gis.geos import Point
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from defects.models import ReportEvent, ReportStatus, Subscription
+from defects.models import Report, ReportEvent, ReportStatus, Subscription
+from defects.selectors import PUBLIC_REPORT_FIELDS
 from geo_core.srid import STORAGE_SRID
 from maps.registry import all_layers
 from tests.defects.factories import CategoryFactory, ReportEventFactory, ReportFactory, SubscriptionFactory
@@ -78,6 +83,29 @@ CITY_BBOXES = [
     "10.80,52.41,10.82,52.43",  # Ost
     "10.789,52.419,10.791,52.421",  # around the reports
 ]
+# Tiles over the synthetic city: the city in few tiles, and single streets around the two public reports.
+CITY_TILES = sorted(
+    {(tile.z, tile.x, tile.y) for tile in mercantile.tiles(10.77, 52.40, 10.83, 52.44, zooms=[12, 14])}
+    | {(tile.z, tile.x, tile.y) for lon in (10.79, 10.81) for tile in [mercantile.tile(lon, 52.42, 17)]}
+)
+CLUSTER_ZOOMS = [10, 14, 16]
+
+MVT = "application/vnd.mapbox-vector-tile"
+
+# Parts of a field path that lead to personal data or internal work, on any model.
+PRIVATE_FIELD_PARTS = (
+    "reporter",
+    "token",
+    "submission_key",
+    "assignee",
+    "internal",
+    "email",
+    "phone",
+    "privacy",
+    "subscription",
+    "actor",
+    "routing_reason",
+)
 
 
 @pytest.fixture
@@ -172,6 +200,13 @@ def urls_for(name: str, arguments, data) -> list[str]:
         # districts and quarters of the synthetic city (the geography API)
         "slug": ["west", "ost", "westend", "ostend"],
     }
+    if name == "api:map-layer-tile":
+        # z, x and y only make sense together.
+        return [
+            reverse(name, kwargs={"name": layer.name, "z": z, "x": x, "y": y})
+            for layer in all_layers()
+            for z, x, y in CITY_TILES
+        ]
     missing = [argument for argument in arguments if argument not in values]
     assert not missing, f"test_privacy cannot fill {missing} of {name}: add values for it in urls_for()"
     combinations: list[dict] = [{}]
@@ -180,6 +215,10 @@ def urls_for(name: str, arguments, data) -> list[str]:
     urls = [reverse(name, kwargs=combo) for combo in combinations]
     if name == "api:map-layer-features":
         urls = [f"{url}?bbox={bbox}" for url in urls for bbox in CITY_BBOXES]
+    if name == "api:map-layer-clusters":
+        urls = [
+            f"{url}?bbox={bbox}&zoom={zoom}" for url in urls for bbox in CITY_BBOXES for zoom in CLUSTER_ZOOMS
+        ]
     return urls
 
 
@@ -193,6 +232,14 @@ def public_urls(data) -> list[str]:
             if not url.startswith("/api/"):
                 urls.append("/en" + url)
     return urls
+
+
+def response_text(response) -> str:
+    """Return the response body as text; a vector tile decoded, with its raw strings as well."""
+    if response.get("Content-Type") == MVT:
+        decoded = json.dumps(mapbox_vector_tile.decode(response.content), ensure_ascii=False)
+        return decoded + response.content.decode(errors="replace")
+    return response.content.decode()
 
 
 def assert_no_secret(url: str, body: str) -> None:
@@ -212,6 +259,8 @@ def test_the_routes_checked_include_every_public_page_and_endpoint(db):
         "defects:report_manage",
         "api:map-layer-list",
         "api:map-layer-features",
+        "api:map-layer-tile",
+        "api:map-layer-clusters",
         "api:report-list",
         "api:report-detail",
     ):
@@ -227,7 +276,7 @@ def test_no_public_page_or_endpoint_shows_personal_data_or_internal_notes(client
         response = client.get(url)
         assert response.status_code < 500, url
         answered += response.status_code == 200
-        assert_no_secret(url, response.content.decode())
+        assert_no_secret(url, response_text(response))
 
     assert answered >= 20
 
@@ -241,6 +290,35 @@ def test_the_public_pages_do_show_the_public_reports(client, private_data):
             reverse("api:map-layer-features", kwargs={"name": "reports"}), {"bbox": CITY_BBOXES[0]}
         ).json()
         assert report.pk in {feature["id"] for feature in features["features"]}
+
+
+def test_the_tiles_and_clusters_checked_do_show_the_public_reports(client, private_data):
+    # The walk above must reach the reports in tiles and clusters, or it proves nothing about them.
+    public_ids = {report.pk for report in private_data["reports"]}
+    in_tiles = set()
+    for z, x, y in CITY_TILES:
+        response = client.get(
+            reverse("api:map-layer-tile", kwargs={"name": "reports", "z": z, "x": x, "y": y})
+        )
+        if response.status_code == 200:
+            tile = mapbox_vector_tile.decode(response.content)
+            in_tiles |= {feature["properties"]["id"] for feature in tile["reports"]["features"]}
+    clusters = client.get(
+        reverse("api:map-layer-clusters", kwargs={"name": "reports"}), {"bbox": CITY_BBOXES[0], "zoom": 14}
+    ).json()
+
+    assert in_tiles == public_ids
+    assert clusters["count"] == len(public_ids)
+
+
+def test_no_layers_tile_fields_reach_personal_data_or_internal_work(db):
+    for layer in all_layers():
+        model = layer.queryset().model
+        for name, path in layer.tile_fields.items():
+            for part in path.split("__"):
+                assert not any(private in part for private in PRIVATE_FIELD_PARTS), (layer.name, name, path)
+            if model is Report:
+                assert path in PUBLIC_REPORT_FIELDS, (layer.name, name, path)
 
 
 def test_a_support_refused_for_a_bad_address_shows_no_personal_data(client, private_data):

@@ -1,16 +1,22 @@
 """The map layer API: the registered layers, and a layer's features by bounding box."""
 
+import dataclasses
+
 import pytest
-from django.contrib.gis.geos import MultiPolygon, Polygon
+from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
+from defects.layers import REPORTS_LAYER
+from defects.models import Report, ReportStatus
 from districts.api.serializers import DistrictSerializer
 from districts.models import District
 from districts.selectors import district_layer_queryset
 from geo_core.srid import STORAGE_SRID
 from maps.registry import MapLayer
-from tests.factories import DistrictFactory, QuarterFactory, multipolygon
+from tests.defects.factories import CategoryFactory, ReportFactory
+from tests.factories import DepartmentFactory, DistrictFactory, QuarterFactory, multipolygon
 
 # An L-shaped district east of the synthetic city: its bounding box covers the notch of the L, its area does not.
 L_SHAPE = Polygon(
@@ -62,6 +68,25 @@ def test_layer_list_names_the_registered_layers_with_their_feature_urls(client, 
     assert layers["districts"]["title"] == "Ortsratsbereiche"
     assert layers["districts"]["features_url"] == "http://testserver" + features_url("districts")
     assert layers["districts"]["label_property"] == "name"
+
+
+def test_layer_list_gives_the_urls_and_settings_of_tiles_and_clusters(client, db):
+    response = client.get(reverse("api:map-layer-list"))
+
+    layers = {layer["name"]: layer for layer in response.json()["results"]}
+    tile = reverse("api:map-layer-tile", kwargs={"name": "reports", "z": 0, "x": 0, "y": 0})
+    assert layers["reports"]["tiles_url"] == "http://testserver" + tile.replace(
+        "0/0/0.pbf", "{z}/{x}/{y}.pbf"
+    )
+    assert layers["reports"]["clusters_url"] == "http://testserver" + reverse(
+        "api:map-layer-clusters", kwargs={"name": "reports"}
+    )
+    assert layers["reports"]["cluster_below_zoom"] == 15
+    assert layers["reports"]["tile_fields"] == ["id", "status", "category_slug"]
+    assert layers["reports"]["tile_min_zoom"] == 0
+    assert layers["districts"]["tiles_url"].endswith("/layers/districts/tiles/{z}/{x}/{y}.pbf")
+    assert layers["districts"]["clusters_url"] is None
+    assert layers["districts"]["cluster_below_zoom"] is None
 
 
 def test_layer_list_gives_the_attribution_of_the_imported_source(client, city):
@@ -244,3 +269,59 @@ def test_quarters_of_a_layer_are_served_in_one_query_per_page(
         response = client.get(features_url("quarters"), {"bbox": "10.70,52.30,10.95,52.50"})
 
     assert len(response.json()["features"]) == 7
+
+
+@pytest.fixture
+def scattered_reports(city):
+    """Forty public reports over the synthetic city and around it, and some the public may not see."""
+    west = city.districts.get(slug="west")
+    department = DepartmentFactory()
+    category = CategoryFactory()
+    common = {"district": west, "department": department, "category": category}
+    points = [(10.775 + (i % 8) * 0.007, 52.405 + (i // 8) * 0.006) for i in range(40)]
+    Report.objects.bulk_create(
+        ReportFactory.build(location=Point(lon, lat, srid=STORAGE_SRID), **common) for lon, lat in points
+    )
+    ReportFactory(status=ReportStatus.UNCONFIRMED, confirmed_at=None, **common)
+    ReportFactory(withdrawn_at=timezone.now(), **common)
+
+
+def public_report_ids_overlapping_in_postgis(bbox) -> set[int]:
+    """The public reports whose location lies in ``bbox``, asked of PostGIS directly."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Report._meta.db_table} WHERE location && ST_MakeEnvelope(%s, %s, %s, %s, 4326) "  # noqa: S608
+            "AND status <> 'unconfirmed' AND withdrawn_at IS NULL",
+            list(bbox),
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.parametrize(
+    "bbox",
+    [
+        (10.78, 52.41, 10.80, 52.43),
+        (10.789, 52.411, 10.803, 52.423),  # on the points of one column and one row
+        (10.70, 52.30, 10.95, 52.50),
+        (11.50, 52.00, 11.60, 52.10),
+    ],
+)
+def test_all_pages_of_features_are_exactly_those_in_the_bbox(
+    client, scattered_reports, isolated_registry, bbox
+):
+    # given: reports served seven per page
+    isolated_registry.register(
+        dataclasses.replace(REPORTS_LAYER, name="paged-reports", max_features_per_request=7)
+    )
+    url = features_url("paged-reports") + "?bbox=" + bbox_param(bbox)
+
+    # when: every page is fetched
+    returned: list[int] = []
+    while url:
+        page = client.get(url).json()
+        returned += [feature["id"] for feature in page["features"]]
+        url = page["next"]
+
+    # then
+    assert len(returned) == len(set(returned))
+    assert set(returned) == public_report_ids_overlapping_in_postgis(bbox)
