@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
+from django.db import models
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from districts import selectors
 from districts.models import (
@@ -12,9 +15,11 @@ from districts.models import (
     DepartmentMembership,
     District,
     GeoDataSource,
+    PointOfInterest,
     Quarter,
     Street,
 )
+from districts.services import poi_areas_assign
 from maps.widgets import PlatformMapWidget
 
 # An empty geometry field opens on the city at this zoom level.
@@ -98,6 +103,54 @@ class StreetAdmin(CityMapAdmin):
     )
     def district_name(self, street: Street) -> str:
         return street.quarter.district.name if street.quarter else "–"
+
+
+@admin.register(PointOfInterest)
+class PointOfInterestAdmin(CityMapAdmin):
+    """Places are imported from OSM (``manage.py import_city``); edits here are overwritten by the next import.
+
+    District and quarter follow from the location: they are shown, not edited, and found again on every save.
+    """
+
+    list_display = ("name", "category", "district", "quarter", "wheelchair")
+    list_filter = ("category", ("district", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("name", "address", "operator")
+    list_select_related = ("district", "quarter")
+    fields = (
+        "city",
+        "name",
+        "category",
+        "address",
+        "operator",
+        "website",
+        "wheelchair",
+        "location",
+        "osm_type",
+        "osm_id",
+        "osm_link",
+        "district",
+        "quarter",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = ("osm_link", "district", "quarter", "created_at", "updated_at")
+    # Like the import: an address typed without scheme is read as https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def get_queryset(self, request):
+        # The list shows names only: the districts' and quarters' outlines stay in the database.
+        return super().get_queryset(request).defer("district__geom", "quarter__geom")
+
+    @admin.display(description=_("auf OpenStreetMap"))
+    def osm_link(self, poi: PointOfInterest) -> str:
+        if poi.pk is None:
+            return "–"
+        return format_html('<a href="{}" rel="nofollow noopener external">{}</a>', poi.osm_url, poi.osm_url)
+
+    def save_model(self, request, obj: PointOfInterest, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # The same rule as the import, so a moved place lands in the district a report there would.
+        poi_areas_assign(city=obj.city, poi_ids=[obj.pk])
 
 
 class DepartmentMembershipInline(admin.TabularInline):

@@ -1,4 +1,4 @@
-"""The city's geography and organisation: boundary, districts, quarters, streets and departments."""
+"""The city's geography and organisation: boundary, districts, quarters, streets, places and departments."""
 
 from django.conf import settings
 from django.contrib.gis.db import models
@@ -107,6 +107,88 @@ class Street(models.Model):
         return self.name
 
 
+class PointOfInterest(TimeStampedModel):
+    """A public place from OpenStreetMap (school, Kita, sports ground …) with the district and quarter it lies in.
+
+    The import keys places by their OSM reference; district and quarter are derived in PostGIS (see
+    ``districts.services.poi_areas_assign``), never taken from the file.
+    """
+
+    class Category(models.TextChoices):
+        KINDERGARTEN = "kindergarten", _("Kindertagesstätte")
+        SCHOOL = "school", _("Schule")
+        SPORTS_CENTRE = "sports_centre", _("Sportstätte")
+        COMMUNITY_CENTRE = "community_centre", _("Gemeinschaftszentrum")
+        EVENT_VENUE = "event_venue", _("Veranstaltungsort")
+        MUSEUM = "museum", _("Museum")
+        HIGHER_EDUCATION = "higher_education", _("Hochschule")
+        LIBRARY = "library", _("Bibliothek")
+        MARKETPLACE = "marketplace", _("Markt")
+
+    class Wheelchair(models.TextChoices):
+        # OSM's wheelchair=* values; most places have none, which says nothing about their access.
+        UNKNOWN = "", _("keine Angabe")
+        YES = "yes", _("rollstuhlgerecht")
+        LIMITED = "limited", _("eingeschränkt rollstuhlgerecht")
+        NO = "no", _("nicht rollstuhlgerecht")
+
+    class OsmType(models.TextChoices):
+        NODE = "node", _("Punkt (node)")
+        WAY = "way", _("Linie oder Fläche (way)")
+        RELATION = "relation", _("Relation")
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="pois", verbose_name=_("Stadt"))
+    name = models.CharField(_("Name"), max_length=200)
+    category = models.CharField(_("Kategorie"), max_length=32, choices=Category.choices)
+    osm_type = models.CharField(_("OSM-Objekttyp"), max_length=10, choices=OsmType.choices)
+    osm_id = models.PositiveBigIntegerField(_("OSM-ID"))
+    address = models.CharField(_("Adresse"), max_length=300, blank=True)
+    operator = models.CharField(_("Träger"), max_length=200, blank=True)
+    website = models.URLField(_("Website"), max_length=500, blank=True)
+    wheelchair = models.CharField(
+        _("Rollstuhlzugang"),
+        max_length=10,
+        choices=Wheelchair.choices,
+        blank=True,
+        default=Wheelchair.UNKNOWN,
+    )
+    location = models.PointField(_("Ort"), srid=STORAGE_SRID)
+    district = models.ForeignKey(
+        District,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pois",
+        verbose_name=_("Ortsratsbereich"),
+    )
+    quarter = models.ForeignKey(
+        Quarter,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="pois",
+        verbose_name=_("Stadtteil"),
+    )
+
+    class Meta:
+        verbose_name = _("Öffentliche Einrichtung")
+        verbose_name_plural = _("Öffentliche Einrichtungen")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["city", "osm_type", "osm_id"], name="poi_unique_osm_reference_per_city"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def osm_url(self) -> str:
+        """Return the object's page on openstreetmap.org (derived: the reference is all OSM needs)."""
+        return f"https://www.openstreetmap.org/{self.osm_type}/{self.osm_id}"
+
+
 class Department(TimeStampedModel):
     """An organisational unit that works reports (Fachbereich, städtischer Betrieb, triage)."""
 
@@ -154,6 +236,7 @@ class GeoDataSource(TimeStampedModel):
         DISTRICTS = "districts", _("Ortsratsbereiche")
         QUARTERS = "quarters", _("Stadtteile")
         STREETS = "streets", _("Straßen")
+        POIS = "pois", _("Öffentliche Einrichtungen")
 
     city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="sources", verbose_name=_("Stadt"))
     layer = models.CharField(_("Ebene"), max_length=32, choices=Layer.choices)

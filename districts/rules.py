@@ -1,4 +1,8 @@
-"""Who may maintain the city's organisation in the admin: administrators (rules answer ``user.has_perm``)."""
+"""Who may maintain the city's organisation in the admin: administrators (rules answer ``user.has_perm``).
+
+The geography (city, districts, quarters, streets, places, sources) has no rules on purpose: it comes from
+``manage.py import_city``, and only superusers may correct it in the admin.
+"""
 
 import rules
 

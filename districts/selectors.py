@@ -1,4 +1,4 @@
-"""Reads of the city's geography: the city, point lookup, gazetteer."""
+"""Reads of the city's geography: the city, point lookup, gazetteer, places."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.contrib.gis.geos import Point, Polygon
 from django.core.cache import cache
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
-from districts.models import City, District, GeoDataSource, Quarter, Street
+from districts.models import City, District, GeoDataSource, PointOfInterest, Quarter, Street
 from geo_core.parsing import Area, parse_lonlat
 from geo_core.srid import STORAGE_SRID
 from geo_core.text import normalize_search_text
@@ -101,6 +101,67 @@ def quarter_list(*, district_slug: str | None = None, bbox: Polygon | None = Non
     if bbox is not None:
         quarters = quarters.filter(geom__bboverlaps=bbox)
     return quarters.order_by("name", "district__name", "pk")
+
+
+# The public fields of a place, for the map layer, the API and the list page.
+POI_PUBLIC_FIELDS = (
+    "id",
+    "name",
+    "category",
+    "osm_type",
+    "osm_id",
+    "address",
+    "operator",
+    "website",
+    "wheelchair",
+    "location",
+    "district__name",
+    "district__slug",
+    "quarter__name",
+)
+
+
+def _poi_category_order() -> Case:
+    # The order of PointOfInterest.Category (Kitas, schools, …), not the alphabet of the stored values.
+    return Case(
+        *(
+            When(category=value, then=Value(rank))
+            for rank, value in enumerate(PointOfInterest.Category.values)
+        ),
+        default=Value(len(PointOfInterest.Category.values)),
+        output_field=IntegerField(),
+    )
+
+
+def poi_layer_queryset() -> QuerySet[PointOfInterest]:
+    """Places with their public fields only (and the names of their district and quarter), for the map layer."""
+    return (
+        PointOfInterest.objects.select_related("district", "quarter")
+        .only(*POI_PUBLIC_FIELDS)
+        .order_by("category", "name")
+    )
+
+
+def poi_list(
+    *, category: str | None = None, district_slug: str | None = None, bbox: Polygon | None = None
+) -> QuerySet[PointOfInterest]:
+    """Return the current city's places by category (in the order of ``Category``) and name.
+
+    Optionally only those of one category, of one district (by slug) or overlapping ``bbox``. Unknown values
+    give an empty result: callers validate what users send.
+    """
+    city = current_city()
+    if city is None:
+        return PointOfInterest.objects.none()
+    pois = poi_layer_queryset().filter(city_id=city.pk)
+    if category is not None:
+        pois = pois.filter(category=category)
+    if district_slug is not None:
+        pois = pois.filter(district__slug=district_slug)
+    if bbox is not None:
+        # && on the GiST index of the location, as for the other layers.
+        pois = pois.filter(location__bboverlaps=bbox)
+    return pois.order_by(_poi_category_order(), "name", "pk")
 
 
 # --- The city as the area all user input must fall into ----------------------------------------------
@@ -393,6 +454,14 @@ def districts_with_quarters(*, city: City | None = None) -> QuerySet[District]:
         .prefetch_related(Prefetch("quarters", queryset=quarters))
         .order_by("name", "pk")
     )
+
+
+def district_choices(*, city: City | None = None) -> list[tuple[str, str]]:
+    """Return ``(slug, name)`` of the city's districts by name, for filter forms (no geometry loaded)."""
+    city = city or current_city()
+    if city is None:
+        return []
+    return list(District.objects.filter(city_id=city.pk).order_by("name", "pk").values_list("slug", "name"))
 
 
 def data_sources(*, city: City | None = None) -> QuerySet[GeoDataSource]:

@@ -1,7 +1,12 @@
 """Writes of the city's geography and organisation: importing a city from GeoJSON, upserting departments.
 
 The import is city-agnostic: a manifest (or explicit arguments) names the files and the properties to read, and
-everything city-specific (which district a quarter lies in, areas) is derived spatially in PostGIS.
+everything city-specific (which district a quarter or a place lies in, areas) is derived spatially in PostGIS.
+
+Places (``pois`` layer) follow one schema, that of OpenStreetMap extracts: per Point feature ``name`` (or the
+manifest's ``name_property``), ``category`` (a value of ``PointOfInterest.Category``; any other value is an error
+naming the feature, since a guessed category would misfile the place on every map), ``osm_type`` and ``osm_id``
+(the upsert key), and optionally ``address``, ``operator``, ``website`` and ``wheelchair``.
 """
 
 from __future__ import annotations
@@ -18,12 +23,14 @@ from typing import Any
 from django.contrib.gis.gdal import CoordTransform, DataSource, GDALException, SpatialReference
 from django.contrib.gis.geos import GEOSGeometry, MultiLineString, MultiPolygon
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import connection, models, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from districts.models import City, Department, District, GeoDataSource, Quarter, Street
+from districts.models import City, Department, District, GeoDataSource, PointOfInterest, Quarter, Street
 from districts.selectors import forget_current_city
 from geo_core.srid import STORAGE_SRID, metric_srid
 from geo_core.text import normalize_search_text
@@ -37,6 +44,15 @@ STREET_QUARTER_MAX_DISTANCE_M = 500
 _MAX_PROBLEMS_IN_MESSAGE = 20
 _POLYGON_TYPES = ("Polygon", "MultiPolygon")
 _LINE_TYPES = ("LineString", "MultiLineString")
+_POINT_TYPES = ("Point",)
+# The feature properties of the places layer besides the name (see the module docstring).
+POI_REQUIRED_PROPERTIES = ("category", "osm_type", "osm_id")
+POI_OPTIONAL_PROPERTIES = ("address", "operator", "website", "wheelchair")
+# OSM's "designated" (built for wheelchair users) is "yes" for a visitor.
+_WHEELCHAIR_ALIASES = {"designated": PointOfInterest.Wheelchair.YES.value}
+_URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+_WEBSITE_VALIDATOR = URLValidator(schemes=["http", "https"])
+_OSM_ID = re.compile(r"[0-9]{1,19}")
 _SLUG_FOLDS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"})
 _SLUG_SEPARATORS = re.compile(r"[/\\|+&]+")
 
@@ -64,6 +80,8 @@ class ErrorCode(StrEnum):
     INVALID_SLUG = "invalid_slug"
     DUPLICATE_KEY = "duplicate_key"
     NO_DISTRICT = "no_district"
+    UNKNOWN_CATEGORY = "unknown_category"
+    INVALID_OSM_REFERENCE = "invalid_osm_reference"
 
 
 @dataclass(frozen=True)
@@ -126,6 +144,7 @@ class CitySpec:
     districts: LayerSpec
     quarters: LayerSpec
     streets: LayerSpec | None = None
+    pois: LayerSpec | None = None
     departments_file: Path | None = None
 
 
@@ -163,6 +182,7 @@ _LAYER_KEYS = {
     "attribution",
     "license",
 }
+_POI_LAYER_KEYS = {"file", "name_property", "attribution", "license"}
 
 
 def city_spec_from_manifest(*, path: Path) -> CitySpec:
@@ -194,6 +214,7 @@ def city_spec_from_manifest(*, path: Path) -> CitySpec:
         districts=_manifest_layer(path, base, layers, Layer.DISTRICTS),
         quarters=_manifest_layer(path, base, layers, Layer.QUARTERS),
         streets=_manifest_layer(path, base, layers, Layer.STREETS) if Layer.STREETS in layers else None,
+        pois=_manifest_layer(path, base, layers, Layer.POIS) if Layer.POIS in layers else None,
         departments_file=base / departments if departments else None,
     )
 
@@ -203,7 +224,9 @@ def _manifest_layer(path: Path, base: Path, layers: dict[str, Any], layer: str) 
     if not isinstance(entry, dict):
         raise _manifest_error(path, _("„layers.%(layer)s“ fehlt oder ist kein Objekt") % {"layer": layer})
     where = f"layers.{layer}."
-    _reject_unknown_keys(path, entry, _LAYER_KEYS, where=where)
+    # Places are keyed by their OSM reference and have a fixed schema: no id, slug or kind to configure.
+    allowed = _POI_LAYER_KEYS if layer == Layer.POIS else _LAYER_KEYS
+    _reject_unknown_keys(path, entry, allowed, where=where)
 
     def text(key: str) -> str | None:
         return _manifest_text(path, entry, key, required=False, where=where) or None
@@ -270,12 +293,44 @@ class _Feature:
 
 
 @dataclass(frozen=True)
+class _PoiFeature:
+    index: int
+    name: str
+    category: str
+    osm_type: str
+    osm_id: int
+    address: str
+    operator: str
+    website: str
+    wheelchair: str
+    geom: GEOSGeometry
+
+    @property
+    def label(self) -> str:
+        return self.name or f"{self.osm_type}/{self.osm_id}"
+
+    def values(self) -> dict[str, Any]:
+        """Return the model field values the feature sets (the OSM reference is the key, not a value)."""
+        return {
+            "name": self.name,
+            "category": self.category,
+            "address": self.address,
+            "operator": self.operator,
+            "website": self.website,
+            "wheelchair": self.wheelchair,
+            "location": self.geom,
+        }
+
+
+@dataclass(frozen=True)
 class _LayerData:
     layer: str
     spec: LayerSpec
-    features: list[_Feature]
+    features: list[Any]  # _Feature; _PoiFeature for the places layer
     attribution: str
     license: str
+    # What was left out of single features without refusing the import (e.g. a website that is no URL).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def file_name(self) -> str:
@@ -283,11 +338,11 @@ class _LayerData:
 
 
 def city_import(*, spec: CitySpec, prune: bool = False, progress: Progress | None = None) -> CityImportResult:
-    """Import (or update) the city, its districts, quarters, streets and departments in one transaction.
+    """Import (or update) the city, its districts, quarters, streets, places and departments in one transaction.
 
     Every file is read and validated before anything is written; any problem raises ``CityImportError`` and
-    leaves the database as it was. Districts and quarters missing from the files are kept (with a warning)
-    unless ``prune`` is set.
+    leaves the database as it was. Districts, quarters and places missing from the files are kept (with a
+    warning) unless ``prune`` is set.
     """
     report = progress or (lambda message: None)
     problems: list[FeatureProblem] = []
@@ -295,8 +350,11 @@ def city_import(*, spec: CitySpec, prune: bool = False, progress: Progress | Non
     districts = _layer_read(layer=Layer.DISTRICTS, spec=spec.districts, problems=problems)
     quarters = _layer_read(layer=Layer.QUARTERS, spec=spec.quarters, problems=problems)
     streets = _layer_read(layer=Layer.STREETS, spec=spec.streets, problems=problems) if spec.streets else None
+    pois = _pois_read(spec=spec.pois, problems=problems) if spec.pois else None
     problems += _duplicate_keys(districts, slug_unique=True)
     problems += _duplicate_keys(quarters, slug_unique=False)
+    if pois is not None:
+        problems += _poi_duplicate_keys(pois)
     if problems:
         raise _features_error(problems)
     departments = _departments_read(path=spec.departments_file) if spec.departments_file else None
@@ -307,6 +365,7 @@ def city_import(*, spec: CitySpec, prune: bool = False, progress: Progress | Non
         districts=districts,
         quarters=quarters,
         streets=streets,
+        pois=pois,
         departments=departments,
         prune=prune,
         report=report,
@@ -323,6 +382,7 @@ def _city_write(
     districts: _LayerData,
     quarters: _LayerData,
     streets: _LayerData | None,
+    pois: _LayerData | None,
     departments: list[dict[str, Any]] | None,
     prune: bool,
     report: Progress,
@@ -373,6 +433,15 @@ def _city_write(
             }
         )
         sources.append(streets)
+    if pois is not None:
+        # After the districts and quarters (and their pruning): places are located in the final areas.
+        poi_counts = _pois_upsert(city=city, data=pois, prune=prune, warnings=warnings)
+        layers[Layer.POIS.value] = poi_counts
+        message = _layer_message(Layer.POIS, poi_counts)
+        if poi_counts.deleted:
+            message += _(", %(deleted)d gelöscht") % {"deleted": poi_counts.deleted}
+        report(message)
+        sources.append(pois)
     for data in sources:
         _source_upsert(city=city, data=data)
 
@@ -391,38 +460,13 @@ def _city_write(
 
 def _layer_read(*, layer: str, spec: LayerSpec, problems: list[FeatureProblem]) -> _LayerData:
     """Read one layer with GDAL (honouring the file's CRS), reproject to storage SRID and validate each feature."""
-    path = Path(spec.file)
-    if not path.is_file():
-        raise CityImportError(
-            _("%(layer)s: Datei %(path)s nicht gefunden.") % {"layer": _layer_label(layer), "path": path},
-            code=ErrorCode.FILE_NOT_FOUND,
-        )
-    try:
-        ogr_layer = DataSource(str(path))[0]
-    except (GDALException, IndexError) as error:
-        raise CityImportError(
-            _("%(layer)s: Datei %(path)s ist nicht lesbar (%(error)s).")
-            % {"layer": _layer_label(layer), "path": path, "error": error},
-            code=ErrorCode.FILE_UNREADABLE,
-        ) from error
-    if len(ogr_layer) == 0:
-        raise CityImportError(
-            _("%(layer)s: Datei %(path)s enthält keine Objekte.")
-            % {"layer": _layer_label(layer), "path": path},
-            code=ErrorCode.EMPTY_LAYER,
-        )
+    path, ogr_layer, transform = _layer_open(layer=layer, spec=spec)
     needs_name = layer != Layer.BOUNDARY
-    _layer_check_properties(layer=layer, spec=spec, ogr_layer=ogr_layer, needs_name=needs_name)
+    wanted = [spec.id_property, spec.slug_property, spec.kind_property]
+    if needs_name:
+        wanted.insert(0, spec.name_property)
+    _layer_check_properties(layer=layer, spec=spec, ogr_layer=ogr_layer, wanted=wanted)
 
-    storage = SpatialReference(STORAGE_SRID)
-    source_srs = ogr_layer.srs
-    # Both SpatialReferences use the traditional GIS axis order (Django's default), so coordinates stay lon/lat
-    # even where the EPSG authority defines lat/lon. A layer without CRS is RFC 7946 lon/lat already.
-    transform = (
-        CoordTransform(source_srs, storage)
-        if source_srs is not None and source_srs.srid != STORAGE_SRID
-        else None
-    )
     allowed = _POLYGON_TYPES if layer != Layer.STREETS else _LINE_TYPES
     features: list[_Feature] = []
     for index, ogr_feature in enumerate(ogr_layer):
@@ -443,18 +487,7 @@ def _layer_read(*, layer: str, spec: LayerSpec, problems: list[FeatureProblem]) 
         if needs_name and not slug:
             problem(ErrorCode.INVALID_SLUG, _("aus dem Namen lässt sich kein Kurzname bilden"))
             continue
-        try:
-            ogr_geom = ogr_feature.geom
-        except GDALException:
-            problem(ErrorCode.MISSING_GEOMETRY, _("Geometrie fehlt"))
-            continue
-        ogr_geom.set_measured(False)
-        ogr_geom.set_3d(False)
-        if transform is not None:
-            ogr_geom.transform(transform)
-        geom = ogr_geom.geos
-        geom.srid = STORAGE_SRID
-        geom, reason, code = _geometry_checked(geom, allowed=allowed)
+        geom, reason, code = _feature_geometry(ogr_feature, transform=transform, allowed=allowed)
         if reason:
             problem(code, reason)
             continue
@@ -474,11 +507,59 @@ def _layer_read(*, layer: str, spec: LayerSpec, problems: list[FeatureProblem]) 
     )
 
 
-def _layer_check_properties(*, layer: str, spec: LayerSpec, ogr_layer: Any, needs_name: bool) -> None:
+def _layer_open(*, layer: str, spec: LayerSpec) -> tuple[Path, Any, CoordTransform | None]:
+    """Open a layer's file with GDAL; return its path, its first layer and the transform to the storage SRID."""
+    path = Path(spec.file)
+    if not path.is_file():
+        raise CityImportError(
+            _("%(layer)s: Datei %(path)s nicht gefunden.") % {"layer": _layer_label(layer), "path": path},
+            code=ErrorCode.FILE_NOT_FOUND,
+        )
+    try:
+        ogr_layer = DataSource(str(path))[0]
+    except (GDALException, IndexError) as error:
+        raise CityImportError(
+            _("%(layer)s: Datei %(path)s ist nicht lesbar (%(error)s).")
+            % {"layer": _layer_label(layer), "path": path, "error": error},
+            code=ErrorCode.FILE_UNREADABLE,
+        ) from error
+    if len(ogr_layer) == 0:
+        raise CityImportError(
+            _("%(layer)s: Datei %(path)s enthält keine Objekte.")
+            % {"layer": _layer_label(layer), "path": path},
+            code=ErrorCode.EMPTY_LAYER,
+        )
+    storage = SpatialReference(STORAGE_SRID)
+    source_srs = ogr_layer.srs
+    # Both SpatialReferences use the traditional GIS axis order (Django's default), so coordinates stay lon/lat
+    # even where the EPSG authority defines lat/lon. A layer without CRS is RFC 7946 lon/lat already.
+    transform = (
+        CoordTransform(source_srs, storage)
+        if source_srs is not None and source_srs.srid != STORAGE_SRID
+        else None
+    )
+    return path, ogr_layer, transform
+
+
+def _feature_geometry(
+    ogr_feature: Any, *, transform: CoordTransform | None, allowed: tuple[str, ...]
+) -> tuple[GEOSGeometry | None, str, ErrorCode | None]:
+    """Return the feature's geometry in the storage SRID, or a reason and code why it cannot be stored."""
+    try:
+        ogr_geom = ogr_feature.geom
+    except GDALException:
+        return None, _("Geometrie fehlt"), ErrorCode.MISSING_GEOMETRY
+    ogr_geom.set_measured(False)
+    ogr_geom.set_3d(False)
+    if transform is not None:
+        ogr_geom.transform(transform)
+    geom = ogr_geom.geos
+    geom.srid = STORAGE_SRID
+    return _geometry_checked(geom, allowed=allowed)
+
+
+def _layer_check_properties(*, layer: str, spec: LayerSpec, ogr_layer: Any, wanted: list[str | None]) -> None:
     fields = dict(zip(ogr_layer.fields, ogr_layer.field_types, strict=True))
-    wanted = [spec.id_property, spec.slug_property, spec.kind_property]
-    if needs_name:
-        wanted.insert(0, spec.name_property)
     for name in filter(None, wanted):
         if name not in fields:
             raise CityImportError(
@@ -500,6 +581,118 @@ def _layer_check_properties(*, layer: str, spec: LayerSpec, ogr_layer: Any, need
                 % {"layer": _layer_label(layer), "file": spec.file.name, "property": name},
                 code=ErrorCode.PROPERTY_INVALID,
             )
+
+
+def _pois_read(*, spec: LayerSpec, problems: list[FeatureProblem]) -> _LayerData:
+    """Read and validate the places layer (see the module docstring for its properties)."""
+    layer = Layer.POIS
+    path, ogr_layer, transform = _layer_open(layer=layer, spec=spec)
+    optional = [name for name in POI_OPTIONAL_PROPERTIES if name in ogr_layer.fields]
+    _layer_check_properties(
+        layer=layer,
+        spec=spec,
+        ogr_layer=ogr_layer,
+        wanted=[spec.name_property, *POI_REQUIRED_PROPERTIES, *optional],
+    )
+    categories = PointOfInterest.Category.values
+    osm_types = PointOfInterest.OsmType.values
+    notes: list[str] = []
+    features: list[_PoiFeature] = []
+    for index, ogr_feature in enumerate(ogr_layer):
+        name = _property(ogr_feature, spec.name_property)
+        category = _property(ogr_feature, "category")
+        osm_type = _property(ogr_feature, "osm_type").lower()
+        raw_osm_id = _property(ogr_feature, "osm_id")
+        label = name or "/".join(filter(None, (osm_type, raw_osm_id)))
+
+        def problem(code: ErrorCode, reason: str, index: int = index, label: str = label) -> None:
+            problems.append(FeatureProblem(layer, path.name, index, label, code, reason))
+
+        if not name:
+            problem(
+                ErrorCode.MISSING_NAME,
+                _("Name fehlt (Eigenschaft „%(property)s“)") % {"property": spec.name_property},
+            )
+            continue
+        if category not in categories:
+            problem(
+                ErrorCode.UNKNOWN_CATEGORY,
+                _("Kategorie „%(value)s“ ist unbekannt (bekannt: %(known)s)")
+                % {"value": category, "known": ", ".join(categories)},
+            )
+            continue
+        osm_id = int(raw_osm_id) if _OSM_ID.fullmatch(raw_osm_id) else 0
+        if osm_type not in osm_types or not 0 < osm_id < 2**63:
+            problem(
+                ErrorCode.INVALID_OSM_REFERENCE,
+                _(
+                    "OSM-Bezug „%(type)s/%(id)s“ ist ungültig: erwartet werden node, way oder relation und eine "
+                    "positive ganze Zahl"
+                )
+                % {"type": osm_type, "id": raw_osm_id},
+            )
+            continue
+        geom, reason, code = _feature_geometry(ogr_feature, transform=transform, allowed=_POINT_TYPES)
+        if reason:
+            problem(code, reason)
+            continue
+        extra = {
+            key: _property(ogr_feature, key) if key in optional else "" for key in POI_OPTIONAL_PROPERTIES
+        }
+        website = _website_normalized(extra["website"])
+        if website is None:
+            notes.append(
+                _(
+                    "%(layer)s: „%(name)s“: Die Website „%(value)s“ ist keine gültige Adresse und wird weggelassen."
+                )
+                % {"layer": _layer_label(layer), "name": name, "value": extra["website"]}
+            )
+            website = ""
+        wheelchair = extra["wheelchair"].lower()
+        wheelchair = _WHEELCHAIR_ALIASES.get(wheelchair, wheelchair)
+        if wheelchair not in PointOfInterest.Wheelchair.values:
+            notes.append(
+                _(
+                    "%(layer)s: „%(name)s“: Die Angabe „%(value)s“ zum Rollstuhlzugang ist unbekannt und wird "
+                    "weggelassen."
+                )
+                % {"layer": _layer_label(layer), "name": name, "value": extra["wheelchair"]}
+            )
+            wheelchair = ""
+        features.append(
+            _PoiFeature(
+                index=index,
+                name=name,
+                category=category,
+                osm_type=osm_type,
+                osm_id=osm_id,
+                address=extra["address"],
+                operator=extra["operator"],
+                website=website,
+                wheelchair=wheelchair,
+                geom=geom,
+            )
+        )
+    attribution, license_text = _layer_attribution(layer=layer, spec=spec, path=path)
+    return _LayerData(
+        layer=layer, spec=spec, features=features, attribution=attribution, license=license_text, notes=notes
+    )
+
+
+def _website_normalized(raw: str) -> str | None:
+    """Return ``raw`` as an absolute http(s) URL ("" if empty), or None if it cannot be one.
+
+    OSM mappers often leave out the scheme ("www.example.org"); such a value is read as https.
+    """
+    if not raw:
+        return ""
+    url = raw if _URL_SCHEME.match(raw) else f"https://{raw}"
+    max_length = PointOfInterest._meta.get_field("website").max_length
+    try:
+        _WEBSITE_VALIDATOR(url)
+    except ValidationError:
+        return None
+    return url if len(url) <= max_length else None
 
 
 def _property(ogr_feature: Any, name: str | None) -> str:
@@ -890,20 +1083,7 @@ def _streets_replace(
             # city and quarter are known; validating them would cost a query per street.
             street.full_clean(exclude={"city", "quarter"}, validate_unique=False, validate_constraints=False)
         except ValidationError as error:
-            reason = "; ".join(f"{key}: {' '.join(messages)}" for key, messages in error.message_dict.items())
-            raise CityImportError(
-                str(
-                    FeatureProblem(
-                        data.layer,
-                        data.file_name,
-                        feature.index,
-                        feature.label,
-                        ErrorCode.INVALID_RECORD,
-                        reason,
-                    )
-                ),
-                code=ErrorCode.INVALID_RECORD,
-            ) from error
+            raise _record_error(data=data, feature=feature, error=error) from error
         streets.append(street)
     Street.objects.bulk_create(streets, batch_size=1000)
 
@@ -937,6 +1117,136 @@ def _streets_replace(
             % {"layer": _layer_label(Layer.STREETS), "count": without_quarter}
         )
     return UpsertCounts(read=len(data.features), created=len(streets), deleted=deleted)
+
+
+def _poi_duplicate_keys(data: _LayerData) -> list[FeatureProblem]:
+    """Find places that would upsert the same record: equal OSM references."""
+    problems = []
+    seen: dict[tuple[str, int], _PoiFeature] = {}
+    for feature in data.features:
+        first = seen.setdefault((feature.osm_type, feature.osm_id), feature)
+        if first is not feature:
+            problems.append(
+                FeatureProblem(
+                    data.layer,
+                    data.file_name,
+                    feature.index,
+                    feature.label,
+                    ErrorCode.DUPLICATE_KEY,
+                    _("OSM-Bezug „%(value)s“ kommt schon bei Objekt Nr. %(number)d vor")
+                    % {"value": f"{feature.osm_type}/{feature.osm_id}", "number": first.index + 1},
+                )
+            )
+    return problems
+
+
+# The fields an import sets on a place; district and quarter follow from its location.
+_POI_VALUE_FIELDS = ("name", "category", "address", "operator", "website", "wheelchair", "location")
+
+
+def _pois_upsert(*, city: City, data: _LayerData, prune: bool, warnings: list[str]) -> UpsertCounts:
+    """Create or update the city's places by OSM reference, in bulk, then locate them in PostGIS."""
+    counts = UpsertCounts(read=len(data.features))
+    warnings.extend(data.notes)
+    existing = {(poi.osm_type, poi.osm_id): poi for poi in PointOfInterest.objects.filter(city=city)}
+    created: list[PointOfInterest] = []
+    changed: list[PointOfInterest] = []
+    kept_ids: list[int] = []
+    for feature in data.features:
+        values = feature.values()
+        poi = existing.get((feature.osm_type, feature.osm_id))
+        if poi is not None:
+            kept_ids.append(poi.pk)
+            if all(_same(getattr(poi, key), value) for key, value in values.items()):
+                counts.unchanged += 1
+                continue
+        else:
+            poi = PointOfInterest(city=city, osm_type=feature.osm_type, osm_id=feature.osm_id)
+        for key, value in values.items():
+            setattr(poi, key, value)
+        try:
+            # The key is unique in the file and matched above; city, district and quarter need no query each.
+            poi.full_clean(
+                exclude={"city", "district", "quarter"}, validate_unique=False, validate_constraints=False
+            )
+        except ValidationError as error:
+            raise _record_error(data=data, feature=feature, error=error) from error
+        (changed if poi.pk else created).append(poi)
+    PointOfInterest.objects.bulk_create(created, batch_size=1000)
+    if changed:
+        now = timezone.now()
+        for poi in changed:
+            poi.updated_at = now  # bulk_update does not run auto_now
+        PointOfInterest.objects.bulk_update(changed, [*_POI_VALUE_FIELDS, "updated_at"], batch_size=500)
+    counts.created, counts.updated = len(created), len(changed)
+    _stale_handle(
+        queryset=PointOfInterest.objects.filter(city=city).exclude(
+            pk__in=[*kept_ids, *(p.pk for p in created)]
+        ),
+        layer=Layer.POIS,
+        counts=counts,
+        prune=prune,
+        warnings=warnings,
+    )
+    without_district = poi_areas_assign(city=city)
+    if without_district:
+        warnings.append(
+            ngettext(
+                "%(layer)s: %(count)d liegt außerhalb aller Ortsratsbereiche und hat keinen Ortsratsbereich.",
+                "%(layer)s: %(count)d liegen außerhalb aller Ortsratsbereiche und haben keinen Ortsratsbereich.",
+                without_district,
+            )
+            % {"layer": _layer_label(Layer.POIS), "count": without_district}
+        )
+    return counts
+
+
+def _record_error(*, data: _LayerData, feature: Any, error: ValidationError) -> CityImportError:
+    reason = "; ".join(f"{key}: {' '.join(messages)}" for key, messages in error.message_dict.items())
+    problem = FeatureProblem(
+        data.layer, data.file_name, feature.index, feature.label, ErrorCode.INVALID_RECORD, reason
+    )
+    return CityImportError(str(problem), code=ErrorCode.INVALID_RECORD)
+
+
+def poi_areas_assign(*, city: City, poi_ids: list[int] | None = None) -> int:
+    """Set the district and quarter of the city's places (or of ``poi_ids``) from their location, in one query.
+
+    The rule is that of ``selectors.district_for_point`` and ``quarter_for_point``: the containing district
+    (points on an edge included) that sorts first by official id, slug and id, then the first such quarter
+    within that district, so that both always agree. Rows whose areas did not change are not written.
+    Return how many of those places lie in no district.
+    """
+    poi_table = connection.ops.quote_name(PointOfInterest._meta.db_table)
+    district_table = connection.ops.quote_name(District._meta.db_table)
+    quarter_table = connection.ops.quote_name(Quarter._meta.db_table)
+    sql = f"""
+        WITH located AS (
+            SELECT p.id, p.location,
+                   (SELECT d.id FROM {district_table} d
+                     WHERE d.city_id = p.city_id AND ST_Intersects(d.geom, p.location)
+                     ORDER BY d.official_id, d.slug, d.id LIMIT 1) AS district_id
+              FROM {poi_table} p
+             WHERE p.city_id = %(city_id)s AND (%(every)s OR p.id = ANY(%(poi_ids)s::bigint[]))
+        ), assigned AS (
+            SELECT l.id, l.district_id,
+                   (SELECT q.id FROM {quarter_table} q
+                     WHERE q.district_id = l.district_id AND ST_Intersects(q.geom, l.location)
+                     ORDER BY q.official_id, q.slug, q.id LIMIT 1) AS quarter_id
+              FROM located l
+        )
+        UPDATE {poi_table} p
+           SET district_id = a.district_id, quarter_id = a.quarter_id
+          FROM assigned a
+         WHERE p.id = a.id
+           AND (p.district_id IS DISTINCT FROM a.district_id OR p.quarter_id IS DISTINCT FROM a.quarter_id)
+    """  # noqa: S608  (only table names from model metadata are interpolated)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"city_id": city.pk, "every": poi_ids is None, "poi_ids": poi_ids or []})
+    pois = PointOfInterest.objects.filter(city=city, district__isnull=True)
+    if poi_ids is not None:
+        pois = pois.filter(pk__in=poi_ids)
+    return pois.count()
 
 
 def _source_upsert(*, city: City, data: _LayerData) -> GeoDataSource:

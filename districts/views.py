@@ -1,4 +1,4 @@
-"""Pages of the city's geography: the map of the districts and the sources of the geodata."""
+"""Pages of the city's geography: the map of the districts, the list of places and the sources of the geodata."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from districts import selectors
-from districts.layers import DISTRICTS_LAYER, QUARTERS_LAYER
+from districts.layers import DISTRICTS_LAYER, QUARTERS_LAYER, PoiFilterForm, source_attribution
+from districts.models import GeoDataSource
 from districts.selectors import current_city
 from maps.folium_maps import build_map
 
@@ -40,5 +41,28 @@ def data_sources(request: HttpRequest) -> HttpResponse:
             "sources": selectors.data_sources(city=city),
             # Configured by the operator in settings, HTML by design (links to the tile provider).
             "base_map_attribution": mark_safe(settings.MAP_TILE_ATTRIBUTION),  # noqa: S308
+        },
+    )
+
+
+def poi_list(request: HttpRequest) -> HttpResponse:
+    """List the city's places by category, filtered by category and district through a plain GET form.
+
+    Each place is an anchor (``#poi-<id>``) that the map popups link to. A filter value that does not exist is
+    named above the form and left out; the page never fails on a bad link.
+    """
+    city = current_city()
+    form = PoiFilterForm(request.GET)
+    pois = selectors.poi_list(**form.selector_kwargs())
+    return render(
+        request,
+        "districts/pois.html",
+        {
+            "city": city,
+            "form": form,
+            "query": form.query(),
+            "filter_errors": form.error_messages(),
+            "pois": pois,
+            "attribution": source_attribution(GeoDataSource.Layer.POIS),
         },
     )

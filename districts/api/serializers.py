@@ -1,10 +1,12 @@
 """Output shapes of the public geography API. Read-only: no input is validated here except query parameters."""
 
+from django.http import HttpRequest
+from django.urls import reverse
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from districts.models import District, Quarter
+from districts.models import District, PointOfInterest, Quarter
 from districts.selectors import STREET_SEARCH_MAX_LIMIT
 
 # Six decimals of a degree are about 0.1 m: finer digits only make the responses bigger.
@@ -98,3 +100,81 @@ class StreetSearchQuerySerializer(serializers.Serializer):
         max_value=STREET_SEARCH_MAX_LIMIT,
         help_text=f"Maximum number of hits (1 to {STREET_SEARCH_MAX_LIMIT}).",
     )
+
+
+def poi_list_url(poi: PointOfInterest, *, request: HttpRequest | None = None) -> str:
+    """Return the link to the place's entry on the list page, filtered to its category so the page stays short."""
+    url = f"{reverse('districts:pois')}?category={poi.category}#poi-{poi.pk}"
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+class PointOfInterestSerializer(GeoFeatureModelSerializer):
+    """A place as a GeoJSON Feature for the "pois" map layer: what a popup and the legend need.
+
+    Expects the place with ``district`` selected (``selectors.poi_layer_queryset`` does that).
+    """
+
+    location = GeometryField(precision=COORDINATE_PRECISION, read_only=True)
+    category_label = serializers.CharField(source="get_category_display", read_only=True)
+    district_name = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PointOfInterest
+        geo_field = "location"
+        fields = (
+            "id",
+            "name",
+            "category",
+            "category_label",
+            "address",
+            "website",
+            "wheelchair",
+            "district_name",
+            "url",
+            "location",
+        )
+        read_only_fields = fields
+
+    def get_district_name(self, poi: PointOfInterest) -> str | None:
+        return poi.district.name if poi.district_id else None
+
+    def get_url(self, poi: PointOfInterest) -> str:
+        return poi_list_url(poi, request=self.context.get("request"))
+
+
+class PointOfInterestDetailSerializer(PointOfInterestSerializer):
+    """A place as a GeoJSON Feature for the API: the layer's properties and its operator, areas and OSM reference."""
+
+    wheelchair_label = serializers.CharField(source="get_wheelchair_display", read_only=True)
+    district = serializers.SerializerMethodField()
+    quarter_name = serializers.SerializerMethodField()
+    osm_url = serializers.CharField(read_only=True)
+
+    class Meta(PointOfInterestSerializer.Meta):
+        fields = (
+            "id",
+            "name",
+            "category",
+            "category_label",
+            "address",
+            "operator",
+            "website",
+            "wheelchair",
+            "wheelchair_label",
+            "district",
+            "district_name",
+            "quarter_name",
+            "osm_type",
+            "osm_id",
+            "osm_url",
+            "url",
+            "location",
+        )
+        read_only_fields = fields
+
+    def get_district(self, poi: PointOfInterest) -> str | None:
+        return poi.district.slug if poi.district_id else None
+
+    def get_quarter_name(self, poi: PointOfInterest) -> str | None:
+        return poi.quarter.name if poi.quarter_id else None

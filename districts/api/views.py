@@ -1,15 +1,18 @@
-"""Public, read-only API of the city's geography: districts, quarters, point lookup and street search.
+"""Public, read-only API of the city's geography: districts, quarters, places, point lookup and street search.
 
 Views only parse the request and serialise; the queries live in ``districts.selectors``.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import generics
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import APIView
 
 from districts import selectors
@@ -17,11 +20,13 @@ from districts.api.serializers import (
     DistrictDetailSerializer,
     DistrictSerializer,
     LocationSerializer,
+    PointOfInterestDetailSerializer,
     QuarterSerializer,
     StreetHitSerializer,
     StreetSearchQuerySerializer,
 )
-from districts.models import District
+from districts.layers import PoiFilterErrorCode, PoiFilterForm
+from districts.models import District, PointOfInterest
 from geo_core.api import (
     BBOX_ERROR_CODES,
     BBOX_PARAMETER,
@@ -102,6 +107,55 @@ class QuarterListView(PublicReadOnlyMixin, generics.ListAPIView):
     def get_queryset(self):
         district_slug = self.request.query_params.get("district") or None
         return selectors.quarter_list(district_slug=district_slug, bbox=bbox_from_query(self.request))
+
+
+@extend_schema(tags=["geography"])
+@extend_validation_errors(BBOX_ERROR_CODES, field_name="bbox", methods=["get"])
+@extend_validation_errors([PoiFilterErrorCode.UNKNOWN_CATEGORY], field_name="category", methods=["get"])
+class PoiListView(PublicReadOnlyMixin, generics.ListAPIView):
+    serializer_class = PointOfInterestDetailSerializer
+    pagination_class = GeoJsonPagination
+
+    @extend_schema(
+        operation_id="pois_list",
+        summary="Places as GeoJSON",
+        description="The city's public places from OpenStreetMap (Kitas, schools, sports grounds, community "
+        "centres, venues, museums, higher education, libraries, markets) as a paginated GeoJSON "
+        "FeatureCollection of points, by category and name; optionally of one category, of one district or "
+        "overlapping a bounding box. An unknown category answers 400 with code `unknown_category`; an unknown "
+        "district gives an empty list. `url` links the place's entry on the public list page.",
+        parameters=[
+            OpenApiParameter(
+                name="category",
+                type=OpenApiTypes.STR,
+                location=OpenApiParameter.QUERY,
+                required=False,
+                enum=PointOfInterest.Category.values,
+                description="Only places of this category.",
+            ),
+            OpenApiParameter(
+                name="district",
+                type=OpenApiTypes.STR,
+                location=OpenApiParameter.QUERY,
+                required=False,
+                description="Slug of a district: only the places in it.",
+            ),
+            BBOX_PARAMETER,
+        ],
+    )
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        # The category is checked by the same form as on the map layer and the list page (same code).
+        form = PoiFilterForm(self.request.query_params, fields=("category",))
+        if not form.is_valid():
+            raise ValidationError(as_serializer_error(DjangoValidationError(form.errors.as_data())))
+        return selectors.poi_list(
+            category=form.cleaned_data["category"] or None,
+            district_slug=self.request.query_params.get("district") or None,
+            bbox=bbox_from_query(self.request),
+        )
 
 
 @extend_schema(tags=["geography"])

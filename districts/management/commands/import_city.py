@@ -16,6 +16,7 @@ _EXPLICIT_OPTIONS = (
     "districts",
     "quarters",
     "streets",
+    "pois",
     "departments",
     "district_id_property",
     "district_slug_property",
@@ -27,8 +28,9 @@ _EXPLICIT_OPTIONS = (
 
 class Command(BaseCommand):
     help = (
-        "Importiert Stadtgrenze, Ortsratsbereiche, Stadtteile, Straßen und Fachbereiche aus GeoJSON, "
-        "entweder nach einem Manifest (city.json) oder nach einzeln angegebenen Dateien. Wiederholbar."
+        "Importiert Stadtgrenze, Ortsratsbereiche, Stadtteile, Straßen, öffentliche Einrichtungen und "
+        "Fachbereiche aus GeoJSON, entweder nach einem Manifest (city.json) oder nach einzeln angegebenen "
+        "Dateien. Wiederholbar."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -36,7 +38,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--prune",
             action="store_true",
-            help="Ortsratsbereiche/Stadtteile löschen, die in den Dateien fehlen",
+            help="Ortsratsbereiche, Stadtteile und öffentliche Einrichtungen löschen, die in den Dateien fehlen",
         )
         explicit = parser.add_argument_group("ohne Manifest")
         explicit.add_argument("--name")
@@ -46,6 +48,11 @@ class Command(BaseCommand):
         explicit.add_argument("--districts", type=Path)
         explicit.add_argument("--quarters", type=Path)
         explicit.add_argument("--streets", type=Path)
+        explicit.add_argument(
+            "--pois",
+            type=Path,
+            help="öffentliche Einrichtungen (OSM-Punkte mit category, osm_type, osm_id; siehe districts.services)",
+        )
         explicit.add_argument("--departments", type=Path, help="JSON-Liste der Fachbereiche")
         explicit.add_argument("--name-property", default="name")
         explicit.add_argument("--kind-property", help="Art der Ortsratsbereiche und Stadtteile, z. B. typ")
@@ -105,5 +112,6 @@ class Command(BaseCommand):
             streets=LayerSpec(file=options["streets"], name_property=name_property)
             if options["streets"]
             else None,
+            pois=LayerSpec(file=options["pois"], name_property=name_property) if options["pois"] else None,
             departments_file=options["departments"],
         )
