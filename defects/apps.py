@@ -8,7 +8,7 @@ class DefectsConfig(AppConfig):
     verbose_name = _("Mängelmelder")
 
     def ready(self) -> None:
-        from defects import layers, my_area, my_area_workspace, services  # noqa: F401  (register the "reports" map layer and "Meine Meldungen")
+        from defects import layers, my_area, my_area_statistics, my_area_workspace, services  # noqa: F401  (register the "reports" map layer and "Meine Meldungen")
         from geo_core.accounts.deletion import register_deletion_hook
 
         # Deleting an account keeps the person's reports for the city but removes their name and phone.

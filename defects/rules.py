@@ -77,3 +77,7 @@ for _action in ("view", "add", "change", "delete"):
         f"defects.{_action}_responsetemplate", is_lead_of_objects_department | is_moderator | is_administrator
     )
 rules.add_perm("defects.view_report", is_planner | is_moderator | is_administrator)
+
+# The planner dashboard ("Auswertung"): figures across every department, no personal data. Superusers pass
+# too (Django answers for them before asking any backend).
+rules.add_perm("defects.view_statistics", is_planner | is_administrator)
