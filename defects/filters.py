@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from defects import selectors
 from defects.models import Category, Report, ReportStatus
 from districts.selectors import districts_with_quarters
+from geo_core.forms import QueryFilterForm
 
 # Every status but "unconfirmed" can be public.
 PUBLIC_STATUSES: tuple[str, ...] = tuple(
@@ -62,7 +63,7 @@ def _parse_date(raw: str) -> datetime.date:
     )
 
 
-class ReportFilterForm(forms.Form):
+class ReportFilterForm(QueryFilterForm):
     """The filters of the public pages. Values are checked here, so that a bad link never causes an error page.
 
     ``fields`` limits the form to some filters (the map has no district filter: it shows the districts).
@@ -91,12 +92,7 @@ class ReportFilterForm(forms.Form):
         fields: tuple[str, ...] | None = None,
         prefix: str | None = None,
     ) -> None:
-        # Bound even without filters: an empty query is a valid query (no filter).
-        super().__init__(data if data is not None else QueryDict(), prefix=prefix)
-        if fields is not None:
-            for name in list(self.fields):
-                if name not in fields:
-                    del self.fields[name]
+        super().__init__(data, fields=fields, prefix=prefix)
         self._category_ids: dict[str, int] = {}
         if "category" in self.fields:
             self.fields["category"].widget = forms.Select(

@@ -43,7 +43,7 @@ AREAS: tuple[Area, ...] = (
         "karte",
         _("Karte"),
         _("Die Stadt auf einer Karte: Ortsratsbereiche, Stadtteile und alles, was in ihnen geschieht."),
-        url_name="districts:map",
+        url_name="maps:city_map",
     ),
     Area(
         "beteiligung",

@@ -236,6 +236,9 @@ MAP_TILE_ATTRIBUTION = env.str(
     default='&copy; <a href="https://basemap.de">basemap.de</a> / BKG',
 )
 MAP_TILE_MAX_ZOOM = env.int("MAP_TILE_MAX_ZOOM", default=19)
+# Sites allowed to embed the city map in a frame (CSP frame-ancestors syntax), e.g. "https://www.wolfsburg.de".
+# The map is public, so any site may by default; the rest of the platform is never framed.
+MAP_EMBED_FRAME_ANCESTORS = env.str("MAP_EMBED_FRAME_ANCESTORS", default="*")
 
 # Mängelmelder. Unconfirmed reports (e-mail not confirmed) are deleted after this many days, photos included.
 REPORT_UNCONFIRMED_RETENTION_DAYS = env.int("REPORT_UNCONFIRMED_RETENTION_DAYS", default=7)

@@ -24,9 +24,11 @@ urlpatterns += i18n_patterns(
     path("", include("geo_core.urls_pages")),
     path("konto/", include("allauth.urls")),
     path("mein-bereich/", include("geo_core.accounts.urls")),
+    path("karte/", include("maps.urls")),
     path("stadtgebiet/", include("districts.urls")),
     path("maengelmelder/", include("defects.urls")),
     path("arbeitsbereich/", include("defects.urls_workspace")),
+    path("auswertung/", include("defects.urls_statistics")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

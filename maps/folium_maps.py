@@ -118,17 +118,31 @@ def base_tile_layer() -> folium.TileLayer:
 LayerFilters = Mapping[str, str | Sequence[str]]
 
 
-def layer_features_url(layer: MapLayer, *, filters: LayerFilters | None = None) -> str:
-    """Return the URL of the layer's features, with ``filters`` as query parameters (empty values left out)."""
-    url = reverse("api:map-layer-features", kwargs={"name": layer.name})
+def _with_filters(url: str, filters: LayerFilters | None) -> str:
     params = {key: value for key, value in (filters or {}).items() if value not in (None, "", [], ())}
     return f"{url}?{urlencode(params, doseq=True)}" if params else url
 
 
+def layer_features_url(layer: MapLayer, *, filters: LayerFilters | None = None) -> str:
+    """Return the URL of the layer's features, with ``filters`` as query parameters (empty values left out)."""
+    return _with_filters(reverse("api:map-layer-features", kwargs={"name": layer.name}), filters)
+
+
+def layer_clusters_url(layer: MapLayer, *, filters: LayerFilters | None = None) -> str | None:
+    """Return the URL of the layer's counts per grid cell (``None`` for a layer that is never clustered)."""
+    if layer.cluster_below_zoom is None:
+        return None
+    return _with_filters(reverse("api:map-layer-clusters", kwargs={"name": layer.name}), filters)
+
+
 def layer_element(
-    layer: MapLayer, *, show: bool = True, filters: LayerFilters | None = None
+    layer: MapLayer, *, show: bool = True, filters: LayerFilters | None = None, cluster: bool = True
 ) -> BboxGeoJsonLayer:
-    """Return the Folium element that loads and draws ``layer`` by bounding box, narrowed by ``filters``."""
+    """Return the Folium element that loads and draws ``layer`` by bounding box, narrowed by ``filters``.
+
+    With ``cluster`` (and a layer that declares ``cluster_below_zoom``), low zooms show counts per cell.
+    """
+    cluster_url = layer_clusters_url(layer, filters=filters) if cluster else None
     return BboxGeoJsonLayer(
         name=layer.name,
         title=str(layer.title),
@@ -148,7 +162,12 @@ def layer_element(
             "error": gettext("Die Ebene „%(title)s“ konnte nicht geladen werden.") % {"title": layer.title},
             "truncated": gettext("Die Ebene „%(title)s“ zeigt nicht alle Objekte; bitte hineinzoomen.")
             % {"title": layer.title},
+            # "{count}" is replaced in the browser, with the number in the page's language.
+            "cluster": gettext("%(title)s: {count} an dieser Stelle – zum Hineinzoomen auswählen")
+            % {"title": layer.title},
         },
+        cluster_url=cluster_url,
+        cluster_below_zoom=layer.cluster_below_zoom if cluster_url else None,
     )
 
 
@@ -166,32 +185,20 @@ def locate_control() -> LocateControl:
     )
 
 
-def build_map(
+def platform_map(
     *,
-    layers: Sequence[MapLayer],
     bounds: Bounds | None = None,
     center: tuple[float, float] | None = None,
     zoom: int | None = None,
     height: str = "100%",
-    hidden_layers: Collection[str] = (),
-    layer_filters: Mapping[str, LayerFilters] | None = None,
     aria_label: str = "",
-    locate: bool = True,
-) -> MapParts:
-    """Build a map of ``layers`` and return its rendered parts.
-
-    ``bounds`` is ``(west, south, east, north)`` in WGS 84 (the order of PostGIS' ``Extent``) and fits the
-    map to it; otherwise ``center`` (``(lat, lon)``, Leaflet's order) and ``zoom`` set the view. Layers
-    named in ``hidden_layers`` start switched off; every layer can be toggled in the layers control.
-    ``layer_filters`` maps a layer's name to query parameters added to its features URL (the layer's
-    ``filter_queryset`` reads them), e.g. ``{"points": {"kind": "bench"}}``.
-    """
+) -> PlatformMap:
+    """Return an empty platform map with the base map, fitted to ``bounds`` or centred (see ``build_map``)."""
     if center is None and bounds is not None:
         west, south, east, north = bounds
         center = ((south + north) / 2, (west + east) / 2)
     if center is None:
         center, zoom = FALLBACK_CENTER, zoom or FALLBACK_ZOOM
-
     m = PlatformMap(
         location=center,
         zoom_start=zoom or 12,
@@ -205,9 +212,35 @@ def build_map(
         zoom_delta=1,
     )
     base_tile_layer().add_to(m)
+    return m
+
+
+def build_map(
+    *,
+    layers: Sequence[MapLayer],
+    bounds: Bounds | None = None,
+    center: tuple[float, float] | None = None,
+    zoom: int | None = None,
+    height: str = "100%",
+    hidden_layers: Collection[str] = (),
+    layer_filters: Mapping[str, LayerFilters] | None = None,
+    aria_label: str = "",
+    locate: bool = True,
+    cluster: bool = True,
+) -> MapParts:
+    """Build a map of ``layers`` and return its rendered parts.
+
+    ``bounds`` is ``(west, south, east, north)`` in WGS 84 (the order of PostGIS' ``Extent``) and fits the
+    map to it; otherwise ``center`` (``(lat, lon)``, Leaflet's order) and ``zoom`` set the view. Layers
+    named in ``hidden_layers`` start switched off; every layer can be toggled in the layers control.
+    ``layer_filters`` maps a layer's name to query parameters added to its features URL (the layer's
+    ``filter_queryset`` reads them), e.g. ``{"points": {"kind": "bench"}}``. ``cluster=False`` draws every
+    feature at every zoom, even of layers that declare clustering.
+    """
+    m = platform_map(bounds=bounds, center=center, zoom=zoom, height=height, aria_label=aria_label)
     for layer in layers:
         filters = (layer_filters or {}).get(layer.name)
-        layer_element(layer, show=layer.name not in hidden_layers, filters=filters).add_to(m)
+        layer_element(layer, show=layer.name not in hidden_layers, filters=filters, cluster=cluster).add_to(m)
     if locate:
         locate_control().add_to(m)
     if layers:

@@ -63,6 +63,7 @@ class MapLayer:
     title in ``style``); ``list_url()`` the URL of a page listing the same items, the map's text alternative.
     ``city_map_order`` sorts layers on the city map (lower is drawn first, i.e. underneath);
     ``city_map_visible`` says whether a layer is switched on when the city map opens without a choice.
+    Layers with ``defines_map_extent`` (a few polygons, such as the city's districts) frame the city map.
     """
 
     name: str
@@ -90,6 +91,7 @@ class MapLayer:
     list_url: Callable[[], str] | None = None
     city_map_order: int = 100
     city_map_visible: bool = True
+    defines_map_extent: bool = False
 
     def legend_entries(self) -> list[LegendEntry]:
         """Return the layer's legend lines: its own, or its title drawn in its style."""

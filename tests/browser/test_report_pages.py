@@ -16,6 +16,7 @@ from tests.defects.factories import CategoryFactory, ReportEventFactory, ReportF
 pytestmark = pytest.mark.browser
 
 FEATURES_PATH = "/api/v1/layers/reports/features/"
+CLUSTERS_PATH = "/api/v1/layers/reports/clusters/"
 MOBILE = {"width": 390, "height": 844}
 
 WEST_POINTS = [(10.785, 52.415), (10.79, 52.42), (10.795, 52.425)]
@@ -75,9 +76,18 @@ def map_call(page: Page, expression: str):
 def test_report_map_draws_the_reports_in_view_loaded_by_bbox(page, live_server, reports, traffic, screenshot):
     open_map(page, live_server)
 
-    # then: every report of the city as a circle marker, fetched for the visible bbox
+    # then: at the city's zoom, the reports are counted per cell, fetched for the visible bbox
     expect(page.locator(".platform-map")).to_have_attribute("data-layer-reports-count", "5")
+    counts = [int(text) for text in page.locator(".map-cluster").all_text_contents()]
+    assert sum(counts) == 5
+    clusters = traffic.paths(CLUSTERS_PATH)
+    assert clusters and all("bbox=" in path and "zoom=" in path for path in clusters)
+    assert not traffic.paths(FEATURES_PATH)
+
+    # when: zooming in to street level, every report of the city is a circle marker, fetched by bbox
+    map_call(page, "map.setView([52.42, 10.80], 15, {animate: false})")
     expect(page.locator("path.map-feature--reports")).to_have_count(5)
+    expect(page.locator(".map-cluster")).to_have_count(0)
     requests = traffic.paths(FEATURES_PATH)
     assert requests and all("bbox=" in path for path in requests)
     # coloured by status: four open, one resolved
@@ -101,8 +111,9 @@ def test_report_map_draws_the_reports_in_view_loaded_by_bbox(page, live_server, 
 
 def test_clicking_a_report_opens_a_popup_that_links_to_its_page(page, live_server, reports):
     open_map(page, live_server)
-    expect(page.locator("path.map-feature--reports")).to_have_count(5)
     report = reports[3]
+    map_call(page, f"map.setView([{report.location.y}, {report.location.x}], 16, {{animate: false}})")
+    expect(page.locator("path.map-feature--reports").first).to_be_visible()
     point = map_call(page, f"map.latLngToContainerPoint([{report.location.y}, {report.location.x}])")
     box = page.locator(".platform-map").bounding_box()
 
@@ -128,7 +139,7 @@ def test_map_filter_narrows_the_layer(page, live_server, reports, traffic):
 
     expect(page.locator(".platform-map")).to_have_attribute("data-layer-reports-count", "3")
     expect(page).to_have_url(re.compile(r"category=schlagloch"))
-    assert any("category=schlagloch" in path for path in traffic.paths(FEATURES_PATH))
+    assert any("category=schlagloch" in path for path in traffic.paths(CLUSTERS_PATH))
     # the list of the same reports is one link away
     expect(page.get_by_role("link", name=re.compile("als Liste"))).to_have_attribute(
         "href", re.compile(r"category=schlagloch")

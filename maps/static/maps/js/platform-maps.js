@@ -167,6 +167,8 @@
   var layerCount = 0;
 
   // A GeoJSON overlay whose features come from options.url for the visible bbox, refreshed on every move.
+  PlatformMaps.overlays = PlatformMaps.overlays || [];
+
   PlatformMaps.bboxLayer = function (options) {
     var layerRank = layerCount++;
     var baseStyle = L.extend({}, options.style || {});
@@ -249,11 +251,109 @@
       );
     }
 
+    function isClustered() {
+      return Boolean(options.clusterUrl) && map.getZoom() < options.clusterBelowZoom;
+    }
+
+    // A cell's marker: its count in a circle, a real focusable element (Enter zooms in like a click).
+    function clusterMarker(feature) {
+      var props = feature.properties || {};
+      var count = Number(props.count) || 0;
+      var size = count < 10 ? "s" : count < 100 ? "m" : count < 1000 ? "l" : "xl";
+      var diameter = { s: 30, m: 36, l: 42, xl: 50 }[size];
+      var text = count.toLocaleString(document.documentElement.lang || undefined);
+      var coords = feature.geometry.coordinates;
+      var latlng = L.latLng(coords[1], coords[0]);
+      var label = String(options.messages.cluster || "{count}").replace("{count}", text);
+      var span = document.createElement("span");
+      span.textContent = text;
+      // Cells sit above the permanent labels (tooltip pane, 650) but below popups (700): they are the targets.
+      if (!map.getPane("platformClusters")) map.createPane("platformClusters").style.zIndex = 660;
+      var marker = L.marker(latlng, {
+        pane: "platformClusters",
+        icon: L.divIcon({
+          className: "map-cluster map-cluster--" + options.name + " map-cluster--" + size,
+          html: span.outerHTML,
+          iconSize: [diameter, diameter],
+        }),
+        keyboard: true,
+        title: label,
+        alt: label,
+      });
+      function zoomIn() {
+        // The cell's marker is replaced by the new view's: keep the keyboard on the map, not the page's start.
+        map.getContainer().focus({ preventScroll: true });
+        var b = props.bounds;
+        var target = Math.min(options.clusterBelowZoom, map.getMaxZoom());
+        if (b && (b[0] !== b[2] || b[1] !== b[3])) {
+          map.fitBounds(
+            [
+              [b[1], b[0]],
+              [b[3], b[2]],
+            ],
+            { maxZoom: target, padding: [32, 32] }
+          );
+        } else {
+          map.setView(latlng, target);
+        }
+      }
+      marker.on("click", zoomIn);
+      // Leaflet turns Enter on a marker into a popup only; a cell has none, so Enter and Space zoom in.
+      marker.on("keypress", function (event) {
+        var key = event.originalEvent && event.originalEvent.key;
+        if (key === "Enter" || key === " ") {
+          L.DomEvent.preventDefault(event.originalEvent);
+          zoomIn();
+        }
+      });
+      marker.on("add", function () {
+        var element = marker.getElement();
+        if (element) element.setAttribute("aria-label", label);
+      });
+      return marker;
+    }
+
+    function fetchClusters(bbox, zoom, signal) {
+      var url =
+        options.clusterUrl +
+        (options.clusterUrl.indexOf("?") === -1 ? "?" : "&") +
+        "bbox=" +
+        encodeURIComponent(bbox) +
+        "&zoom=" +
+        zoom;
+      return fetch(url, { signal: signal, headers: { Accept: "application/json" }, credentials: "same-origin" }).then(
+        function (response) {
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.json();
+        }
+      );
+    }
+
+    function loadClusters(bbox, zoom, key, signal, mine, container) {
+      return fetchClusters(bbox, zoom, signal).then(function (data) {
+        if (mine !== sequence) return;
+        layer.clearLayers();
+        (data.features || []).forEach(function (feature) {
+          layer.addLayer(clusterMarker(feature));
+        });
+        loadedBbox = key;
+        container.removeAttribute("aria-busy");
+        setStatus(map, options.name + ":error", null);
+        setStatus(map, options.name + ":truncated", null);
+        container.setAttribute("data-layer-" + options.name + "-clusters", String((data.features || []).length));
+        publish(Number(data.count) || 0);
+      });
+    }
+
     function load() {
       timer = null;
       if (!map) return;
       var bbox = viewBbox(map, options.maxBboxDegrees);
-      if (bbox === loadedBbox) return;
+      var clustered = isClustered();
+      var zoom = Math.floor(map.getZoom());
+      // Clusters depend on the zoom as well; features only on the bbox.
+      var key = clustered ? bbox + "@" + zoom : bbox;
+      if (key === loadedBbox) return;
       if (controller) controller.abort();
       controller = typeof AbortController === "function" ? new AbortController() : null;
       var signal = controller ? controller.signal : undefined;
@@ -262,6 +362,15 @@
       var page = 1;
       var container = map.getContainer();
       container.setAttribute("aria-busy", "true");
+      if (clustered) {
+        loadClusters(bbox, zoom, key, signal, mine, container).catch(function (error) {
+          if (mine !== sequence || (error && error.name === "AbortError")) return;
+          container.removeAttribute("aria-busy");
+          setStatus(map, options.name + ":error", options.messages.error);
+        });
+        return;
+      }
+      container.removeAttribute("data-layer-" + options.name + "-clusters");
 
       function step(data) {
         if (mine !== sequence) return; // a newer view superseded this answer
@@ -272,7 +381,7 @@
         }
         layer.clearLayers();
         layer.addData({ type: "FeatureCollection", features: features });
-        loadedBbox = bbox;
+        loadedBbox = key;
         container.removeAttribute("aria-busy");
         setStatus(map, options.name + ":error", null);
         setStatus(map, options.name + ":truncated", data.next ? options.messages.truncated : null);
@@ -294,6 +403,9 @@
       timer = setTimeout(load, DEBOUNCE_MS);
     }
 
+    layer.platformName = options.name;
+    PlatformMaps.overlays.push(layer);
+
     layer.on("add", function (event) {
       map = event.target._map;
       loadedBbox = null;
@@ -309,11 +421,80 @@
       setStatus(map, options.name + ":error", null);
       setStatus(map, options.name + ":truncated", null);
       map.getContainer().removeAttribute("data-layer-" + options.name + "-count");
+      map.getContainer().removeAttribute("data-layer-" + options.name + "-clusters");
       map.getContainer().removeAttribute("aria-busy");
       layer.clearLayers();
       map = null;
     });
     return layer;
+  };
+
+  // The city map's form and its embed code follow the layers switched on the map, and the map follows the
+  // form's layer boxes, so both ways of choosing agree and the code always embeds what is shown.
+  PlatformMaps.cityMapForm = function (map, form, embedField) {
+    if (!map || !form) return;
+    function overlay(name) {
+      return PlatformMaps.overlays.filter(function (layer) {
+        return layer.platformName === name;
+      })[0];
+    }
+    var boxes = Array.prototype.slice.call(form.querySelectorAll('input[type="checkbox"][name="layers"]'));
+    var applied = null;
+    var base = null;
+    if (embedField) {
+      base = embedField.getAttribute("data-embed-base");
+      var match = /src="([^"]*)"/.exec(embedField.value);
+      applied = new URL(match ? match[1].replace(/&amp;/g, "&") : base, window.location.href).searchParams;
+      applied.delete("layers");
+    }
+    function update() {
+      if (!embedField) return;
+      var params = new URLSearchParams(applied.toString());
+      var shown = boxes.filter(function (box) {
+        return box.checked;
+      });
+      if (!shown.length) params.append("layers", "");
+      shown.forEach(function (box) {
+        params.append("layers", box.value);
+      });
+      var src = base + "?" + params.toString();
+      var title = embedField.getAttribute("data-embed-title") || "";
+      embedField.value =
+        '<iframe src="' +
+        src.replace(/&/g, "&amp;").replace(/"/g, "&quot;") +
+        '" title="' +
+        title.replace(/"/g, "&quot;") +
+        '" width="100%" height="480" style="border:0" loading="lazy"></iframe>';
+      if (window.history && window.history.replaceState) {
+        window.history.replaceState(null, "", window.location.pathname + "?" + params.toString());
+      }
+    }
+    map.on("overlayadd overlayremove", function (event) {
+      var name = event.layer && event.layer.platformName;
+      boxes.forEach(function (box) {
+        if (box.value === name) box.checked = event.type === "overlayadd";
+      });
+      update();
+    });
+    boxes.forEach(function (box) {
+      box.addEventListener("change", function () {
+        var layer = overlay(box.value);
+        if (!layer) return;
+        if (box.checked && !map.hasLayer(layer)) map.addLayer(layer);
+        if (!box.checked && map.hasLayer(layer)) map.removeLayer(layer);
+        update();
+      });
+    });
+    var copy = form.parentNode.querySelector(".city-map__copy");
+    if (copy && embedField && navigator.clipboard) {
+      copy.hidden = false;
+      copy.addEventListener("click", function () {
+        navigator.clipboard.writeText(embedField.value).then(function () {
+          var status = form.parentNode.querySelector(".city-map__copy-status");
+          if (status) status.textContent = copy.getAttribute("data-copied");
+        });
+      });
+    }
   };
 
   var LocateControl = L.Control.extend({
