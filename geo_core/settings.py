@@ -115,6 +115,13 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostGIS declares its functions expensive (ST_Transform: cost 10,000 per row), so PostgreSQL's JIT compiles
+# even short map queries and spends about a second doing it: measured 0.67 s for counting 100,000 points per
+# cell, 0.07 s without JIT. Set per connection, so it holds for any server the platform is pointed at.
+DATABASES["default"].setdefault("OPTIONS", {})
+DATABASES["default"]["OPTIONS"]["options"] = " ".join(
+    filter(None, [DATABASES["default"]["OPTIONS"].get("options", ""), "-c jit=off"])
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Sessions and cache live in the database so that app servers stay stateless (see docs/architecture.md).
