@@ -416,3 +416,12 @@ def test_asking_for_another_departments_queue_shows_nothing_of_it(client, worker
     assert response.status_code == 200
     assert "Fremder Weg 5" not in response.content.decode()
     assert "department" in response.context["form"].errors
+
+
+def test_the_workspace_links_the_dashboard_for_those_who_may_see_it(client, planner, worker):
+    dashboard = f'href="{reverse("statistics:dashboard")}"'
+
+    client.force_login(planner)
+    assert dashboard in client.get(QUEUE).content.decode()
+    client.force_login(worker)
+    assert dashboard not in client.get(QUEUE).content.decode()
