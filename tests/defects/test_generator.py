@@ -521,6 +521,7 @@ def test_the_command_reports_each_batch_with_its_rate(loaded):
     )
 
     output = out.getvalue()
+    assert "1.200 Meldungen in Stapeln zu 500, Startwert 3" in output
     assert re.search(
         r"Stapel 1/3: 500 Meldungen, [\d.]+ Verlaufseinträge in [\d,]+ s \([\d.]+ Meldungen/s, [\d.]+ Zeilen/s\)",
         output,
