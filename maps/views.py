@@ -55,7 +55,7 @@ def city_map_embed(request: HttpRequest) -> HttpResponse:
         {
             "map": _city_map_parts(choice, locate=False),
             "choice": choice,
-            "full_map_url": f"{reverse('maps:city_map')}?{choice.query_string()}",
+            "full_map_url": request.build_absolute_uri(f"{reverse('maps:city_map')}?{choice.query_string()}"),
         },
     )
     # Which sites may frame the map is the city's choice (e.g. "https://www.wolfsburg.de"); X-Frame-Options

@@ -172,3 +172,23 @@ def test_the_initial_transfer_is_the_same_with_100_and_with_100000_reports(
     # ... and the counts are bounded by the screen, not the data: a few kilobytes more at most.
     assert large_by_path[clusters] < 32_000
     assert large < small * 1.1
+
+
+def test_the_embed_code_shows_the_map_in_a_frame_of_another_page(page, live_server, catalogue, screenshot):
+    reports_generate(count=200, seed=13)
+    page.goto(live_server.url + reverse("maps:city_map") + "?layers=reports&layers=pois&reports-status=open")
+    code = page.locator("#city-map-embed-code").input_value()
+    assert "layers=pois" in code and "reports-status=open" in code
+
+    # The code, pasted into another site's page: the frame shows the same layers, filtered the same way.
+    page.set_content(f"<!DOCTYPE html><html lang='de'><body><h1>Stadtportal</h1>{code}</body></html>")
+    frame = page.frame_locator("iframe")
+    expected = report_public_queryset().filter(status="open").count()
+    expect(frame.locator(".platform-map")).to_have_attribute("data-layer-reports-count", str(expected))
+    expect(frame.locator(".map-cluster").first).to_be_visible()
+    expect(frame.locator("path.map-feature--pois")).to_have_count(242)
+    expect(frame.locator("path.map-feature--districts")).to_have_count(0)
+    expect(frame.get_by_role("link", name=re.compile("Größer ansehen"))).to_have_attribute(
+        "href", re.compile(r"^http://[^/]+/karte/\?layers=pois&layers=reports&reports-status=open$")
+    )
+    screenshot(page, "city-map-embedded.png")

@@ -175,7 +175,10 @@ def test_the_embed_page_shows_the_same_map_and_may_be_framed(client, city, setti
     assert 'data-map-layers="reports"' not in content  # no page furniture, only the map
     assert "site-header" not in content
     full = re.search(r'class="map-embed__footer">\s*<a href="([^"]+)"', content)[1]
-    assert html.unescape(full) == reverse("maps:city_map") + "?layers=reports&reports-status=open"
+    assert (
+        html.unescape(full)
+        == "http://testserver" + reverse("maps:city_map") + "?layers=reports&reports-status=open"
+    )
 
 
 def test_other_pages_still_refuse_to_be_framed(client, city):
