@@ -79,8 +79,11 @@ def queue_base_queryset(*, user) -> QuerySet[Report]:
     reports = Report.objects.exclude(status__in=_NOT_IN_QUEUE)
     if not user_sees_all_departments(user):
         reports = reports.filter(department__in=user_departments(user).values("pk"))
-    return reports.select_related("category", "district", "quarter", "department", "assignee").order_by(
-        "-created_at", "-id"
+    # The queue names districts and quarters; their polygons (kilobytes each) would travel with every row.
+    return (
+        reports.select_related("category", "district", "quarter", "department", "assignee")
+        .defer("district__geom", "quarter__geom")
+        .order_by("-created_at", "-id")
     )
 
 

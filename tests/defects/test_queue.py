@@ -206,6 +206,19 @@ def test_page_two_uses_the_keyset_predicate_not_offset(west, dept_a, worker):
     assert '"defects_report"."id" <' in page_query
 
 
+def test_a_queue_page_does_not_fetch_district_or_quarter_polygons(west, dept_a, worker):
+    make(dept_a, west)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = queue_for_user(user=worker, filters=QueueFilters(), cursor=None, limit=2)
+        names = [(report.district.name, report.quarter and report.quarter.name) for report in page.items]
+
+    assert names and names[0][0] == west.name
+    page_sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert '"districts_district"."geom"' not in page_sql
+    assert '"districts_quarter"."geom"' not in page_sql
+
+
 def test_a_broken_cursor_starts_at_the_top(west, dept_a, worker):
     newest = make(dept_a, west)
     assert ids(queue_for_user(user=worker, filters=QueueFilters(), cursor="kaputt!", limit=1)) == [newest.pk]
