@@ -18,12 +18,11 @@ from __future__ import annotations
 import math
 
 from django.conf import settings
-from django.db import connection
 from django.utils import translation
 
-from defects.models import Category, Report, ReportEvent, Responsibility, Subscription
+from defects.generator import table_names
+from defects.models import Report
 from defects.services import ACTOR_REPORTER, ACTOR_SYSTEM
-from districts.models import City, Department, District, Quarter, Street
 from geo_core.srid import STORAGE_SRID, metric_srid
 
 # Degrees of latitude per metre are about 1/111,000 everywhere; a box of this many metres bounds the street
@@ -36,25 +35,8 @@ SUBDIVIDE_VERTICES = 64
 BOUNDARY_SHIFT_M = 300
 
 
-def _tables() -> dict[str, str]:
-    quote = connection.ops.quote_name
-    models = {
-        "report": Report,
-        "event": ReportEvent,
-        "subscription": Subscription,
-        "category": Category,
-        "responsibility": Responsibility,
-        "department": Department,
-        "city": City,
-        "district": District,
-        "quarter": Quarter,
-        "street": Street,
-    }
-    return {name: quote(model._meta.db_table) for name, model in models.items()}
-
-
 def _sql(*, template: str) -> str:
-    return template.format(storage_srid=STORAGE_SRID, metric_srid=metric_srid(), **_tables())
+    return template.format(storage_srid=STORAGE_SRID, metric_srid=metric_srid(), **table_names())
 
 
 def routing_reason_templates() -> dict[str, str]:

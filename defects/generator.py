@@ -523,11 +523,13 @@ def _texts() -> dict[str, object]:
         }
 
 
-def _table_names() -> dict[str, str]:
+def table_names() -> dict[str, str]:
+    """Return the quoted table names the set-based SQL uses, by short name (also used by ``bench``)."""
     quote = connection.ops.quote_name
     models_by_name = {
         "report": Report,
         "event": ReportEvent,
+        "subscription": Subscription,
         "category": Category,
         "responsibility": Responsibility,
         "department": Department,
@@ -541,7 +543,7 @@ def _table_names() -> dict[str, str]:
 
 def _sql(template: str) -> str:
     """Fill the quoted table names of the models (``{report}``, ``{street}`` …) and the storage SRID into SQL."""
-    return template.format(srid=STORAGE_SRID, **_table_names())
+    return template.format(srid=STORAGE_SRID, **table_names())
 
 
 # Street parts as lines in metres, with their place in the cumulative length (for length-weighted picks).
