@@ -280,6 +280,9 @@ class Report(TimeStampedModel):
             models.Index(fields=["district", "status"], name="report_district_status"),
             # The department queue's keyset: newest first, id as the tie-breaker.
             models.Index(fields=["department", "-created_at", "-id"], name="report_queue_keyset"),
+            # Every report by time: the queue of all departments (planners, moderators) in keyset order, and
+            # the planners' time windows (without it a window walks the whole keyset index above).
+            models.Index(fields=["-created_at", "-id"], name="report_created_keyset"),
         ]
 
     def __str__(self) -> str:

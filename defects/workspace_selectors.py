@@ -78,7 +78,12 @@ def queue_base_queryset(*, user) -> QuerySet[Report]:
     """Return every report in the queues ``user`` may see, newest first."""
     reports = Report.objects.exclude(status__in=_NOT_IN_QUEUE)
     if not user_sees_all_departments(user):
-        reports = reports.filter(department__in=user_departments(user).values("pk"))
+        # The ids as literals, not as a subquery: for one department PostgreSQL then walks the keyset index
+        # (department, created_at, id) in order and stops after a page; behind a subquery it cannot know the
+        # department and reads and sorts the whole queue for every page (1.4 s at a million reports).
+        reports = reports.filter(
+            department_id__in=list(user_departments(user).order_by().values_list("pk", flat=True))
+        )
     # The queue names districts and quarters; their polygons (kilobytes each) would travel with every row.
     return (
         reports.select_related("category", "district", "quarter", "department", "assignee")

@@ -32,7 +32,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from geo_core.srid import STORAGE_SRID, metric_srid
-from maps.selectors import PointX, PointY
 
 # A fixed set, so that cells can be compared between requests and cached, and nobody asks for 1 m cells.
 ALLOWED_CELL_SIZES_M: tuple[int, ...] = (100, 250, 500, 1000)
@@ -119,41 +118,36 @@ _SQUARE_INDEX_SQL = """
 # the component that was rounded the most from the other two, so that the three still sum to zero. The result
 # is the hexagon whose centre is nearest; a point on an edge or vertex gets one of its cells, deterministically.
 # Odd-q offset rows: j = r + floor(q / 2) (odd columns sit half a row higher, as in ST_HexagonGrid).
+# Each step is its own subquery (OFFSET 0 keeps PostgreSQL from folding them into one expression, in which
+# every use of a value would be computed again): a third less time for a year of a million reports.
 _HEX_INDEX_SQL = """
-    SELECT a.q::bigint AS i, (a.r + floor(a.q / 2.0))::bigint AS j
-    FROM points AS p
-    CROSS JOIN LATERAL (
-        SELECT (2.0::float8 / 3.0) * p.x / %s::float8 AS q, (p.y / sqrt(3.0::float8) - p.x / 3.0) / %s::float8 AS r
-    ) AS f
-    CROSS JOIN LATERAL (
-        SELECT floor(f.q + 0.5) AS q, floor(-f.q - f.r + 0.5) AS s, floor(f.r + 0.5) AS r
-    ) AS k
-    CROSS JOIN LATERAL (
-        SELECT abs(k.q - f.q) AS dq, abs(k.s + f.q + f.r) AS ds, abs(k.r - f.r) AS dr
+    SELECT (CASE WHEN dq > ds AND dq > dr THEN -ks - kr ELSE kq END)::bigint AS i,
+        ((CASE WHEN dq > ds AND dq > dr THEN kr WHEN ds > dr THEN kr ELSE -kq - ks END)
+            + floor((CASE WHEN dq > ds AND dq > dr THEN -ks - kr ELSE kq END) / 2.0))::bigint AS j
+    FROM (
+        SELECT kq, ks, kr, abs(kq - fq) AS dq, abs(ks + fq + fr) AS ds, abs(kr - fr) AS dr
+        FROM (
+            SELECT fq, fr, floor(fq + 0.5) AS kq, floor(-fq - fr + 0.5) AS ks, floor(fr + 0.5) AS kr
+            FROM (
+                SELECT (2.0::float8 / 3.0) * p.x / %s::float8 AS fq,
+                    (p.y / sqrt(3.0::float8) - p.x / 3.0) / %s::float8 AS fr
+                FROM points AS p OFFSET 0
+            ) AS f OFFSET 0
+        ) AS k OFFSET 0
     ) AS d
-    CROSS JOIN LATERAL (
-        SELECT
-            CASE WHEN d.dq > d.ds AND d.dq > d.dr THEN -k.s - k.r ELSE k.q END AS q,
-            CASE WHEN d.dq > d.ds AND d.dq > d.dr THEN k.r WHEN d.ds > d.dr THEN k.r ELSE -k.q - k.s END AS r
-    ) AS a
 """
 
 
 def _points_sql(queryset: QuerySet, *, geometry_field: str, srid: int) -> tuple[str, list]:
-    """Return the SQL of the queryset's points as metric ``x, y`` columns, with its parameters."""
+    """Return the SQL of the queryset's points projected to ``srid`` (column ``g``), with its parameters."""
     points = (
         queryset.order_by()
-        .annotate(
-            _grid_x=PointX(Transform(geometry_field, srid)),
-            _grid_y=PointY(Transform(geometry_field, srid)),
-        )
-        .values("_grid_x", "_grid_y")
+        .filter(**{f"{geometry_field}__isnull": False})
+        .annotate(_grid_point=Transform(geometry_field, srid))
+        .values("_grid_point")
     )
     sql, params = points.query.get_compiler(using=queryset.db).as_sql()
-    wrapped = (
-        f'SELECT src."_grid_x" AS x, src."_grid_y" AS y FROM ({sql}) AS src WHERE src."_grid_x" IS NOT NULL'  # noqa: S608  (Django's own SQL)
-    )
-    return wrapped, list(params)
+    return f'SELECT src."_grid_point" AS g FROM ({sql}) AS src', list(params)  # noqa: S608  (Django's own SQL)
 
 
 def _cells_sql(
@@ -166,8 +160,11 @@ def _cells_sql(
     points, params = _points_sql(queryset, geometry_field=geometry_field, srid=srid)
     index_sql = _HEX_INDEX_SQL if shape == GridShape.HEX else _SQUARE_INDEX_SQL
     polygon = "ST_Hexagon" if shape == GridShape.HEX else "ST_Square"
+    # MATERIALIZED: inlined, every use of x and y in the index arithmetic would become its own ST_Transform
+    # (about forty per point, 3 s for a year of a million reports); materialized, each point is projected once.
     sql = f"""
-        WITH points AS ({points}),
+        WITH projected AS MATERIALIZED ({points}),
+        points AS MATERIALIZED (SELECT ST_X(g) AS x, ST_Y(g) AS y FROM projected),
         indexed AS ({index_sql}),
         counted AS (SELECT i, j, count(*) AS n FROM indexed GROUP BY i, j)
         SELECT c.i, c.j, c.n, ST_SetSRID({polygon}(%s::float8, c.i::integer, c.j::integer), %s) AS cell
