@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -123,6 +123,19 @@ def _notify_subscribers(*, report: Report, event: ReportEvent, exclude_role: str
     ]
     if jobs:
         tasks.send_report_email.batch_defer(*jobs)
+
+
+def _loaded_relations(instance: models.Model) -> list[str]:
+    """Return the foreign keys of ``instance`` that hold model instances (read or saved in this transaction).
+
+    ``full_clean`` would check with one query each that such a row exists; for a new report that is six
+    queries for rows the service has just read or written itself (a fifth of its statements).
+    """
+    return [
+        field.name
+        for field in instance._meta.concrete_fields
+        if field.many_to_one and field.is_cached(instance) and getattr(instance, field.name) is not None
+    ]
 
 
 # --- Link secrets ----------------------------------------------------------------------------------------
@@ -526,7 +539,7 @@ def report_create(
                 submission_key=key,
             )
             # The unique submission key is decided by the database, also between two concurrent requests.
-            report.full_clean(validate_unique=False)
+            report.full_clean(exclude=_loaded_relations(report), validate_unique=False)
             report.save()
             _set_report_token(report)
             for position, processed in enumerate(processed_photos):
@@ -549,7 +562,9 @@ def report_create(
             subscription = Subscription(
                 report=report, email=email, role=Subscription.Role.REPORTER, token_hash=_placeholder_hash()
             )
-            subscription.full_clean(validate_unique=False, validate_constraints=False)
+            subscription.full_clean(
+                exclude=_loaded_relations(subscription), validate_unique=False, validate_constraints=False
+            )
             subscription.save()
             _set_subscription_token(subscription)
             _queue_mail(kind=NotificationKind.REPORT_CONFIRMATION, report_id=report.pk)
@@ -608,7 +623,7 @@ def _write_event(
         from_department=from_department,
         to_department=to_department,
     )
-    event.full_clean()
+    event.full_clean(exclude=_loaded_relations(event))
     event.save()
     return event
 
