@@ -58,7 +58,10 @@ def parser() -> argparse.ArgumentParser:
         help="new reports per side and concurrency level (default 500)",
     )
     p.add_argument(
-        "--reroute-runs", type=_positive, default=1, help="runs of the re-routing statement (default 1)"
+        "--reroute-runs",
+        type=_positive,
+        default=1,
+        help="runs of the re-routing: service, raw statement, the import's call (default 1)",
     )
     p.add_argument(
         "--workers",

@@ -6,11 +6,13 @@
   within 250 m, the responsibility (district rule, else citywide, else the triage department, flagged), the
   report, its "created" event, the reporter's subscription and the confirmation mail's job (Procrastinate's
   own defer function), in one transaction. Validation of the input in Python is not part of it.
-- **Re-routing**: no service exists yet. The raw side is the set-based statement such a service would run:
-  every report gets its district by ``ST_Intersects`` with the tie rule of ``district_for_point`` and its
-  department by the responsibilities (as ``route_report``); the reports whose district or department changes
-  are updated (version and ``updated_at`` too) and a "forwarded" event is written where the department
-  changes.
+- **Re-routing**: the platform side is the service ``defects.services.reports_reroute`` called in-process.
+  The raw side is one statement doing the same database work with the service's decisions: every report
+  gets its district by ``ST_Intersects`` with the tie rule of ``district_for_point`` and the quarter within
+  it; the reports whose district or quarter changes are updated (version and ``updated_at`` too); those
+  still being worked (unconfirmed or open) whose district changes get the department of the
+  responsibilities (as ``route_report``), and a "forwarded" event where the department changes. No temporary
+  tables, no indexes on the pieces of the areas, no check of the version for concurrent changes.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from django.utils import translation
 
 from defects.generator import table_names
 from defects.models import Report
-from defects.services import ACTOR_REPORTER, ACTOR_SYSTEM
+from defects.services import ACTOR_REPORTER, ACTOR_SYSTEM, REROUTE_STATUSES
 from geo_core.srid import STORAGE_SRID, metric_srid
 
 # Degrees of latitude per metre are about 1/111,000 everywhere; a box of this many metres bounds the street
@@ -214,12 +216,22 @@ WITH parts AS MATERIALIZED (
     SELECT d.id AS district_id, d.official_id, d.slug, ST_Subdivide(d.geom, %(vertices)s) AS geom
     FROM {district} d WHERE d.city_id = %(city_id)s
 ),
+quarter_parts AS MATERIALIZED (
+    SELECT q.id AS quarter_id, q.district_id, q.official_id, q.slug, ST_Subdivide(q.geom, %(vertices)s) AS geom
+    FROM {quarter} q JOIN {district} d ON d.id = q.district_id WHERE d.city_id = %(city_id)s
+),
 located AS (
     -- On a shared edge the district that sorts first wins, as in districts.selectors.district_for_point.
-    SELECT DISTINCT ON (r.id) r.id, r.category_id, r.district_id AS old_district_id,
-           r.department_id AS old_department_id, p.district_id
+    SELECT DISTINCT ON (r.id) r.id, r.status, r.category_id, r.location, r.district_id, r.quarter_id,
+           r.department_id, p.district_id AS new_district_id
     FROM {report} r JOIN parts p ON ST_Intersects(p.geom, r.location)
     ORDER BY r.id, p.official_id, p.slug, p.district_id
+),
+quartered AS (
+    SELECT DISTINCT ON (l.id) l.*, qp.quarter_id AS new_quarter_id
+    FROM located l
+    LEFT JOIN quarter_parts qp ON qp.district_id = l.new_district_id AND ST_Intersects(qp.geom, l.location)
+    ORDER BY l.id, qp.official_id, qp.slug, qp.quarter_id
 ),
 routing AS (
     SELECT c.id AS category_id, d.id AS district_id, dep.id AS department_id,
@@ -246,25 +258,38 @@ routing AS (
     WHERE d.city_id = %(city_id)s
 ),
 changed AS (
-    SELECT l.id, l.district_id, l.old_department_id, rt.department_id, rt.needs_triage, rt.reason
-    FROM located l
-    JOIN routing rt ON rt.category_id = l.category_id AND rt.district_id = l.district_id
-    WHERE l.district_id <> l.old_district_id OR rt.department_id <> l.old_department_id
+    -- Only reports whose district or quarter changes; only open ones (and unconfirmed) change department.
+    SELECT q.id, q.new_district_id, q.new_quarter_id, q.department_id AS old_department_id,
+           q.new_district_id <> q.district_id AS district_changed,
+           q.new_district_id <> q.district_id AND q.status = ANY(%(reroute_statuses)s) AS rerouted,
+           rt.department_id, rt.needs_triage, rt.reason
+    FROM quartered q
+    JOIN routing rt ON rt.category_id = q.category_id AND rt.district_id = q.new_district_id
+    WHERE q.new_district_id <> q.district_id OR q.new_quarter_id IS DISTINCT FROM q.quarter_id
 ),
 updated AS (
     UPDATE {report} r
-    SET district_id = ch.district_id, department_id = ch.department_id, needs_triage = ch.needs_triage,
-        routing_reason = ch.reason, version = r.version + 1, updated_at = now()
+    SET district_id = ch.new_district_id, quarter_id = ch.new_quarter_id,
+        department_id = CASE WHEN ch.rerouted THEN ch.department_id ELSE r.department_id END,
+        routing_reason = CASE WHEN ch.rerouted THEN ch.reason ELSE r.routing_reason END,
+        needs_triage = CASE WHEN ch.rerouted AND ch.department_id <> r.department_id THEN ch.needs_triage
+                            ELSE r.needs_triage END,
+        accepted_at = CASE WHEN ch.rerouted AND ch.department_id <> r.department_id THEN NULL
+                           ELSE r.accepted_at END,
+        assignee_id = CASE WHEN ch.rerouted AND ch.department_id <> r.department_id THEN NULL
+                           ELSE r.assignee_id END,
+        version = r.version + 1, updated_at = now()
     FROM changed ch WHERE r.id = ch.id
-    RETURNING r.id, ch.old_department_id, ch.department_id
+    RETURNING r.id, ch.old_department_id, ch.department_id, ch.rerouted, ch.reason
 ),
 events AS (
     INSERT INTO {event} (
         report_id, kind, created_at, actor_label, from_status, to_status, from_department_id,
         to_department_id, public_message, internal_note
     )
-    SELECT u.id, 'forwarded', now(), %(actor)s, '', '', u.old_department_id, u.department_id, '', %(note)s
-    FROM updated u WHERE u.department_id <> u.old_department_id
+    SELECT u.id, 'forwarded', now(), %(actor)s, '', '', u.old_department_id, u.department_id, '',
+           format(%(tmpl_note)s, u.reason)
+    FROM updated u WHERE u.rerouted AND u.department_id <> u.old_department_id
     RETURNING report_id
 )
 SELECT (SELECT count(*) FROM updated), (SELECT count(*) FROM events)
@@ -286,11 +311,15 @@ def reroute_sql() -> str:
 def reroute_params(*, city_id: int) -> dict:
     with translation.override(settings.LANGUAGE_CODE):
         actor = str(ACTOR_SYSTEM)[:100]
+        note_template = translation.gettext(
+            "Nach einer Änderung der Gebietsgrenzen neu zugeordnet: %(reason)s"
+        ).replace("%(reason)s", "%1$s")
     return {
         "city_id": city_id,
         "vertices": SUBDIVIDE_VERTICES,
         "reason_max": reason_max_length(),
         "actor": actor,
-        "note": "Neu zugeordnet nach Änderung einer Ortsratsgrenze (Benchmark).",
+        "reroute_statuses": sorted(REROUTE_STATUSES),
+        "tmpl_note": note_template,
         **routing_reason_templates(),
     }

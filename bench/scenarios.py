@@ -21,6 +21,7 @@ from datetime import timedelta
 from typing import TypeVar
 
 import psycopg
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 from psycopg.types.json import Jsonb
@@ -40,6 +41,7 @@ from bench.options import BenchOptions
 from bench.rawsql import EndpointSQL, capture_endpoint_sql, raw_connect, run_sql
 from bench.server import PlatformServer
 from bench.stats import Timing, ratio, timing_from_seconds
+from defects.services import RerouteResult, reports_reroute
 
 T = TypeVar("T")
 
@@ -234,6 +236,12 @@ def _is_report_page(sql: str) -> bool:
     return 'FROM "defects_report"' in sql and " LIMIT " in sql and "COUNT(" not in sql.upper()
 
 
+def _is_layer_page(sql: str) -> bool:
+    # The layer's page of reports, built as GeoJSON in PostGIS (its per-report counts of photos and
+    # supporters included); the endpoint counts no pages.
+    return 'FROM "defects_report"' in sql and " LIMIT " in sql and "json_agg(" in sql
+
+
 def _is_heatmap_payload(sql: str) -> bool:
     return "'FeatureCollection'" in sql and "json_build_object" in sql
 
@@ -265,15 +273,15 @@ def features_scenario(*, ctx: BenchContext) -> ScenarioResult:
     requests = []
     for tile in ctx.tiles:
         path = f"/api/v1/layers/reports/features/?bbox={tile.bbox_param()}&page_size={FEATURES_PAGE_SIZE}"
-        sql = capture_endpoint_sql(client=client, path=path, is_payload=_is_report_page)
+        sql = capture_endpoint_sql(client=client, path=path, is_payload=_is_layer_page)
         requests.append(ReadRequest(path=path, sql=sql))
     ctx.log("features: measuring …")
     samples = _merged(samples=measure_reads(ctx=ctx, requests=requests, rounds=1))
     return _read_result(
         scenario_id="features",
         title=f"GeoJSON by bbox, first page of {FEATURES_PAGE_SIZE} features (the tiles' areas)",
-        compares="the SELECT of the page of reports the endpoint runs (captured); its COUNT and the "
-        "serializer's aggregates are in the endpoint's other reads",
+        compares="the statement the endpoint runs that builds the page's GeoJSON in PostGIS (captured), "
+        "photo and supporter counts included",
         requests=requests,
         samples=samples,
         details={"page_size": FEATURES_PAGE_SIZE},
@@ -482,54 +490,109 @@ def intake_scenario(*, ctx: BenchContext, concurrency: int) -> ScenarioResult:
 # --- re-routing ------------------------------------------------------------------------------------------
 
 
-def reroute_scenario(*, ctx: BenchContext) -> ScenarioResult:
-    """Time the set-based re-routing after a simulated boundary change, inside a transaction rolled back.
+def _boundary_move(*, execute: Callable[[str, dict], object], city_id: int) -> tuple[int, int]:
+    """Move a 300 m strip from one district to its neighbour (not timed); return (grows, shrinks)."""
+    pair = execute(handwritten.boundary_pair_sql(), {"city_id": city_id})
+    if pair is None:
+        raise BenchError("No two neighbouring districts to move a boundary between.")
+    for statement in handwritten.boundary_move_sql():
+        execute(statement, {"grows": pair[0], "shrinks": pair[1], "shift_m": handwritten.BOUNDARY_SHIFT_M})
+    return pair[0], pair[1]
 
-    The change (one district takes a strip from its neighbour) and the re-routing both run in a transaction
-    that is rolled back, so the data stay as generated. Foreign keys are checked immediately, so their checks
-    are timed as a commit would pay them. Afterwards the dead row versions are vacuumed (not timed).
+
+def _reroute_raw(*, ctx: BenchContext, params: dict) -> tuple[float, tuple[int, int], tuple[int, int]]:
+    """Run the hand-written statement after the boundary move, rolled back; return seconds, counts, pair."""
+    conn = raw_connect(settings_dict=ctx.settings_dict)
+    try:
+        with conn.transaction(force_rollback=True):
+            conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+            def execute(sql: str, values: dict):
+                cursor = conn.execute(sql, values)
+                return cursor.fetchone() if cursor.description else None
+
+            pair = _boundary_move(execute=execute, city_id=ctx.city_id)
+            started = time.perf_counter()
+            counts = conn.execute(handwritten.reroute_sql(), params).fetchone()
+            return time.perf_counter() - started, counts, pair
+    finally:
+        conn.close()
+
+
+def _reroute_service(
+    *, ctx: BenchContext, district_ids: Callable[[tuple[int, int]], list[int] | None]
+) -> tuple[float, RerouteResult]:
+    """Call ``reports_reroute`` in-process after the same boundary move, rolled back; return seconds, result."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+            def execute(sql: str, values: dict):
+                cursor.execute(sql, values)
+                return cursor.fetchone() if cursor.description else None
+
+            pair = _boundary_move(execute=execute, city_id=ctx.city_id)
+        started = time.perf_counter()
+        result = reports_reroute(district_ids=district_ids(pair))
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return seconds, result
+
+
+def reroute_scenario(*, ctx: BenchContext) -> ScenarioResult:
+    """Time the re-routing after a simulated boundary change: the service and the raw statement, rolled back.
+
+    The change (one district takes a strip from its neighbour) and the re-routing run in a transaction that
+    is rolled back, so the data stay as generated. Foreign keys are checked immediately, so their checks are
+    timed as a commit would pay them. The service (``defects.services.reports_reroute``) is called in-process,
+    as the command and the import call it, over all reports as the raw statement does; the call the import
+    makes (only the two changed districts) is timed as well, for the details. Afterwards the dead row
+    versions are vacuumed (not timed).
     """
-    runs: list[float] = []
+    service_runs: list[float] = []
+    targeted_runs: list[float] = []
+    raw_runs: list[float] = []
     counts: tuple[int, int] = (0, 0)
+    result = None
     pair: tuple[int, int] | None = None
     params = handwritten.reroute_params(city_id=ctx.city_id)
     for run in range(ctx.options.reroute_runs):
-        ctx.log(f"re-routing: run {run + 1} of {ctx.options.reroute_runs} …")
-        conn = raw_connect(settings_dict=ctx.settings_dict)
-        try:
-            with conn.transaction(force_rollback=True):
-                conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                pair = conn.execute(handwritten.boundary_pair_sql(), {"city_id": ctx.city_id}).fetchone()
-                if pair is None:
-                    raise BenchError("No two neighbouring districts to move a boundary between.")
-                for statement in handwritten.boundary_move_sql():
-                    conn.execute(
-                        statement,
-                        {"grows": pair[0], "shrinks": pair[1], "shift_m": handwritten.BOUNDARY_SHIFT_M},
-                    )
-                started = time.perf_counter()
-                counts = conn.execute(handwritten.reroute_sql(), params).fetchone()
-                runs.append(time.perf_counter() - started)
-        finally:
-            conn.close()
+        ctx.log(
+            f"re-routing: run {run + 1} of {ctx.options.reroute_runs} (service, raw SQL, import's call) …"
+        )
+        seconds, result = _reroute_service(ctx=ctx, district_ids=lambda pair: None)
+        service_runs.append(seconds)
+        seconds, counts, pair = _reroute_raw(ctx=ctx, params=params)
+        raw_runs.append(seconds)
+        seconds, _targeted = _reroute_service(ctx=ctx, district_ids=lambda pair: list(pair))
+        targeted_runs.append(seconds)
     started = time.perf_counter()
     ctx.raw.execute("VACUUM (ANALYZE) defects_report")
     ctx.raw.execute("VACUUM (ANALYZE) defects_reportevent")
     vacuum_seconds = time.perf_counter() - started
+    service_counts = (result.reports_updated, result.departments_changed) if result else (0, 0)
     return ScenarioResult(
         id="reroute",
-        title="Re-routing all reports after a district boundary change",
-        sql_compares="one hand-written UPDATE: district by ST_Intersects (tie rule), department by "
-        "responsibility, changed rows updated and a 'forwarded' event per new department",
-        sql=timing_from_seconds(seconds=runs),
-        http_status="not built yet",
+        title="Re-routing all reports after a district boundary change (service in-process)",
+        sql_compares="one hand-written statement with the service's decisions: district by ST_Intersects (tie "
+        "rule) and quarter, changed rows updated, open ones by responsibility with a 'forwarded' event per new "
+        "department; HTTP side = the service reports_reroute called in-process (no endpoint)",
+        http=timing_from_seconds(seconds=service_runs),
+        sql=timing_from_seconds(seconds=raw_runs),
+        http_status="in-process service",
         details={
-            "runs": len(runs),
+            "runs": len(raw_runs),
             "districts_changed": {"grows": pair[0], "shrinks": pair[1]} if pair else None,
             "boundary_shift_m": handwritten.BOUNDARY_SHIFT_M,
             "reports_rerouted": counts[0],
             "forwarded_events": counts[1],
+            "service_reports_updated": service_counts[0],
+            "service_forwarded_events": service_counts[1],
+            "service_districts_changed": result.districts_changed if result else 0,
+            "service_two_districts_p50_ms": round(timing_from_seconds(seconds=targeted_runs).p50_ms, 1),
             "vacuum_afterwards_s": round(vacuum_seconds, 1),
-            "note": f"{counts[0]:,} reports changed district or department, {counts[1]:,} of them department",
+            "note": f"{counts[0]:,} reports changed district or quarter, {counts[1]:,} of them department "
+            f"(service: {service_counts[0]:,} and {service_counts[1]:,}); the import's call for the two changed "
+            f"districts only took {timing_from_seconds(seconds=targeted_runs).p50_ms / 1000:.2f} s",
         },
     )

@@ -73,9 +73,9 @@ def _throughput(*, scenario: str) -> Callable[[dict[str, ScenarioResult]], float
 
 
 def _reroute_seconds(results: dict[str, ScenarioResult]) -> float | None:
-    # The service does not exist yet: the raw statement's time is what can be checked for now.
+    # The service's slowest run (in-process, on the "HTTP" side: re-routing has no endpoint).
     result = results.get("reroute")
-    return result.sql.max_ms / 1000 if result and result.sql else None
+    return result.http.max_ms / 1000 if result and result.http else None
 
 
 TARGETS: tuple[TargetSpec, ...] = (
@@ -89,7 +89,7 @@ TARGETS: tuple[TargetSpec, ...] = (
     TargetSpec("queue_page_1", "HTTP/SQL ≤ 1.5×", 1.5, "max", "×", _ratio_p50(scenario="queue_page_1")),
     TargetSpec("queue_page_1000", "HTTP/SQL ≤ 1.5×", 1.5, "max", "×", _ratio_p50(scenario="queue_page_1000")),
     TargetSpec("queue_page_1000", "HTTP ≤ 1.2× page 1", 1.2, "max", "×", _deep_page_ratio),
-    TargetSpec("reroute", "< 60 s (raw SQL; service not built)", 60, "max", "s", _reroute_seconds),
+    TargetSpec("reroute", "< 60 s (service, slowest run)", 60, "max", "s", _reroute_seconds),
 )
 
 

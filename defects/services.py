@@ -24,13 +24,19 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from defects import lifecycle, tasks, tokens, workdays
-from defects.errors import FieldError, ReportActionError, ReportErrorCode, ReportValidationError
+from defects.errors import (
+    FieldError,
+    ReportActionError,
+    ReportErrorCode,
+    ReportValidationError,
+    RoutingNotConfigured,
+)
 from defects.models import (
     DESCRIPTION_MAX_LENGTH,
     MAX_PHOTOS_PER_REPORT,
@@ -40,12 +46,20 @@ from defects.models import (
     ReportEvent,
     ReportPhoto,
     ReportStatus,
+    Responsibility,
     Subscription,
 )
 from defects.notifications import NotificationKind
 from defects.photos import PhotoError, ProcessedPhoto, photo_process
 from defects.selectors import report_public_queryset, route_report
-from districts.selectors import district_for_point, nearest_street, parse_city_point, quarter_for_point
+from districts.models import Department, District, Quarter
+from districts.selectors import (
+    current_city,
+    district_for_point,
+    nearest_street,
+    parse_city_point,
+    quarter_for_point,
+)
 from geo_core.parsing import GeoInputError, GeoInputErrorCode
 
 if TYPE_CHECKING:
@@ -1045,3 +1059,304 @@ def reports_expire_unconfirmed(*, now: datetime | None = None) -> int:
     if deleted:
         logger.info("Deleted %s unconfirmed reports older than %s", deleted, cutoff.date().isoformat())
     return deleted
+
+
+# --- Re-routing after a boundary change -------------------------------------------------------------------
+
+# Districts and quarters are cut into pieces of at most this many vertices for the point-in-polygon tests (as
+# the generator does): each test then reads a small piece with its own index entry, not a whole outline.
+REROUTE_SUBDIVIDE_VERTICES = 64
+# Reports in these statuses are still the city's work (or will be once confirmed): they follow the
+# responsibility of their new district. Done reports keep the department that did the work.
+REROUTE_STATUSES: frozenset[str] = frozenset({ReportStatus.UNCONFIRMED, *lifecycle.OPEN_STATUSES})
+
+
+@dataclass(frozen=True)
+class RerouteResult:
+    """What ``reports_reroute`` changed."""
+
+    # Reports written (district, quarter or department changed), each with version + 1.
+    reports_updated: int
+    # Of those: a new district; a new department (each with one "forwarded" event).
+    districts_changed: int
+    departments_changed: int
+    # Changed by someone else between the spatial join and the update: left alone, a second run takes them.
+    reports_skipped: int
+
+    def __str__(self) -> str:
+        with translation.override(settings.LANGUAGE_CODE):
+            # Counts after a colon: correct German for 1 as for 1,000 without plural forms.
+            text = gettext(
+                "Neuzuordnung nach Gebietsänderung – Meldungen aktualisiert: %(updated)d, davon in einem "
+                "anderen Ortsratsbereich: %(districts)d, an einen anderen Fachbereich weitergeleitet: "
+                "%(departments)d."
+            ) % {
+                "updated": self.reports_updated,
+                "districts": self.districts_changed,
+                "departments": self.departments_changed,
+            }
+            if self.reports_skipped:
+                text += " " + gettext(
+                    "Währenddessen bearbeitet und daher nicht geändert: %(skipped)d; bitte "
+                    "manage.py reroute_reports erneut ausführen."
+                ) % {"skipped": self.reports_skipped}
+        return text
+
+
+def _reroute_sql(template: str) -> str:
+    quote = connection.ops.quote_name
+    models_by_name = {
+        "report": Report,
+        "event": ReportEvent,
+        "category": Category,
+        "responsibility": Responsibility,
+        "department": Department,
+        "district": District,
+        "quarter": Quarter,
+    }
+    return template.format(**{name: quote(model._meta.db_table) for name, model in models_by_name.items()})
+
+
+def _sql_format_template(text: str) -> str:
+    """Turn a ``%(name)s`` text into a template of SQL's ``format()`` (category, district, department)."""
+    return (
+        text.replace("%(category)s", "%1$s").replace("%(district)s", "%2$s").replace("%(department)s", "%3$s")
+    )
+
+
+def _reroute_texts() -> dict[str, str]:
+    # The reasons of defects.selectors.route_report (same msgids), stored in the platform's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            "tmpl_district": _sql_format_template(
+                gettext("%(category)s in %(district)s → %(department)s (Regel für %(district)s)")
+            ),
+            "tmpl_citywide": _sql_format_template(
+                gettext("%(category)s in %(district)s → %(department)s (stadtweite Regel)")
+            ),
+            "tmpl_triage": _sql_format_template(
+                gettext(
+                    "%(category)s in %(district)s → %(department)s "
+                    "(keine Zuständigkeit hinterlegt: Zentrale Annahmestelle prüft)"
+                )
+            ),
+            "tmpl_note": gettext("Nach einer Änderung der Gebietsgrenzen neu zugeordnet: %(reason)s").replace(
+                "%(reason)s", "%1$s"
+            ),
+        }
+
+
+# Temporary work tables of one re-routing, dropped at the end of the transaction. Indexed and analysed, so the
+# planner joins a million points with the pieces through the GiST index.
+_REROUTE_SETUP = (
+    "DROP TABLE IF EXISTS reroute_district_parts, reroute_quarter_parts, reroute_routing, reroute_candidates, "
+    "reroute_changes",
+    """
+CREATE TEMP TABLE reroute_district_parts ON COMMIT DROP AS
+SELECT id AS district_id, official_id, slug, ST_Subdivide(geom, %(vertices)s) AS geom
+FROM {district} WHERE city_id = %(city_id)s
+""",
+    """
+CREATE TEMP TABLE reroute_quarter_parts ON COMMIT DROP AS
+SELECT q.id AS quarter_id, q.district_id, q.official_id, q.slug, ST_Subdivide(q.geom, %(vertices)s) AS geom
+FROM {quarter} q JOIN {district} d ON d.id = q.district_id
+WHERE d.city_id = %(city_id)s
+""",
+    # Every (category, district) pair routed like defects.selectors.route_report: the district's rule, else the
+    # citywide one, rules of inactive departments skipped, else the triage department (flagged). Inactive
+    # categories too: old reports have them. department_id is NULL where even triage is missing.
+    """
+CREATE TEMP TABLE reroute_routing ON COMMIT DROP AS
+SELECT x.category_id, x.district_id, x.department_id, x.needs_triage,
+       CASE WHEN char_length(x.reason) <= %(reason_max)s THEN x.reason
+            ELSE left(x.reason, %(reason_max)s - 1) || '…' END AS reason
+FROM (
+    SELECT c.id AS category_id, d.id AS district_id, dep.id AS department_id,
+           (dr.department_id IS NULL AND cr.department_id IS NULL) AS needs_triage,
+           format(CASE WHEN dr.department_id IS NOT NULL THEN %(tmpl_district)s
+                       WHEN cr.department_id IS NOT NULL THEN %(tmpl_citywide)s
+                       ELSE %(tmpl_triage)s END, c.name, d.name, dep.name) AS reason
+    FROM {category} c
+    CROSS JOIN {district} d
+    LEFT JOIN LATERAL (
+        SELECT r.department_id FROM {responsibility} r
+        JOIN {department} rd ON rd.id = r.department_id AND rd.is_active
+        WHERE r.category_id = c.id AND r.district_id = d.id
+    ) dr ON true
+    LEFT JOIN LATERAL (
+        SELECT r.department_id FROM {responsibility} r
+        JOIN {department} rd ON rd.id = r.department_id AND rd.is_active
+        WHERE r.category_id = c.id AND r.district_id IS NULL
+    ) cr ON true
+    LEFT JOIN {department} dep ON dep.id = coalesce(
+        dr.department_id, cr.department_id,
+        (SELECT t.id FROM {department} t WHERE t.kind = 'triage' AND t.is_active ORDER BY t.id LIMIT 1)
+    )
+    WHERE d.city_id = %(city_id)s
+) x
+""",
+    "CREATE INDEX ON reroute_district_parts USING gist (geom)",
+    "CREATE INDEX ON reroute_quarter_parts USING gist (geom)",
+    "CREATE UNIQUE INDEX ON reroute_routing (category_id, district_id)",
+    "ANALYZE reroute_district_parts",
+    "ANALYZE reroute_quarter_parts",
+    "ANALYZE reroute_routing",
+)
+
+# Which reports are looked at: all, or those now in one of the given districts or still stored with one. The
+# latter are collected first (by the district index and the location's GiST index), so the planner knows how
+# few they are and probes the areas for them only.
+_REROUTE_ALL = "TRUE"
+_REROUTE_SOME = "r.id IN (SELECT id FROM reroute_candidates)"
+_REROUTE_CANDIDATES = (
+    """
+CREATE TEMP TABLE reroute_candidates ON COMMIT DROP AS
+SELECT x.id FROM {report} x WHERE x.district_id = ANY(%(district_ids)s)
+UNION
+SELECT x.id FROM reroute_district_parts p JOIN {report} x ON ST_Intersects(p.geom, x.location)
+WHERE p.district_id = ANY(%(district_ids)s)
+""",
+    "ANALYZE reroute_candidates",
+)
+
+# The one pass over the reports: each report's district (tie rule of districts.selectors.district_for_point)
+# and its quarter within that district (as report_create finds it), each by an index probe into the pieces
+# (no sort of all reports), and the decision, kept for the changed reports only.
+_REROUTE_CHANGES = """
+CREATE TEMP TABLE reroute_changes ON COMMIT DROP AS
+WITH located AS (
+    SELECT r.id, r.version, r.status, r.category_id, r.district_id, r.quarter_id, r.department_id,
+           d.district_id AS new_district_id, q.quarter_id AS new_quarter_id
+    FROM {report} r
+    CROSS JOIN LATERAL (
+        SELECT p.district_id FROM reroute_district_parts p WHERE ST_Intersects(p.geom, r.location)
+        ORDER BY p.official_id, p.slug, p.district_id LIMIT 1
+    ) d
+    LEFT JOIN LATERAL (
+        SELECT qp.quarter_id FROM reroute_quarter_parts qp
+        WHERE qp.district_id = d.district_id AND ST_Intersects(qp.geom, r.location)
+        ORDER BY qp.official_id, qp.slug, qp.quarter_id LIMIT 1
+    ) q ON true
+    WHERE {candidates}
+),
+changed AS (
+    SELECT l.*, l.new_district_id <> l.district_id AND l.status = ANY(%(reroute_statuses)s) AS rerouted
+    FROM located l
+    WHERE l.new_district_id <> l.district_id OR l.new_quarter_id IS DISTINCT FROM l.quarter_id
+)
+SELECT ch.id, ch.version, ch.new_district_id AS district_id, ch.new_quarter_id AS quarter_id,
+       ch.new_district_id <> ch.district_id AS district_changed,
+       ch.rerouted, ch.department_id AS old_department_id,
+       CASE WHEN ch.rerouted THEN rt.department_id ELSE ch.department_id END AS department_id,
+       ch.rerouted AND rt.department_id IS DISTINCT FROM ch.department_id AS forwarded,
+       rt.needs_triage, rt.reason
+FROM changed ch
+LEFT JOIN reroute_routing rt ON rt.category_id = ch.category_id AND rt.district_id = ch.new_district_id
+"""
+
+_REROUTE_UNROUTABLE = "SELECT EXISTS (SELECT 1 FROM reroute_changes WHERE rerouted AND department_id IS NULL)"
+
+# The writes: the version named in the join must still be the row's (as the workspace's optimistic lock), so
+# a report somebody changed meanwhile is skipped, not overwritten with a decision made on its old state.
+_REROUTE_WRITE = """
+WITH updated AS (
+    UPDATE {report} r
+    SET district_id = c.district_id,
+        quarter_id = c.quarter_id,
+        department_id = c.department_id,
+        routing_reason = CASE WHEN c.rerouted THEN c.reason ELSE r.routing_reason END,
+        needs_triage = CASE WHEN c.forwarded THEN c.needs_triage ELSE r.needs_triage END,
+        accepted_at = CASE WHEN c.forwarded THEN NULL ELSE r.accepted_at END,
+        assignee_id = CASE WHEN c.forwarded THEN NULL ELSE r.assignee_id END,
+        version = r.version + 1,
+        updated_at = %(now)s
+    FROM reroute_changes c
+    WHERE r.id = c.id AND r.version = c.version
+    RETURNING r.id, c.district_changed, c.forwarded, c.old_department_id, c.department_id, c.reason
+),
+events AS (
+    INSERT INTO {event} (
+        report_id, kind, created_at, actor_id, actor_label, from_status, to_status, from_department_id,
+        to_department_id, public_message, internal_note
+    )
+    SELECT u.id, %(kind)s, %(now)s, NULL, %(actor)s, '', '', u.old_department_id, u.department_id, '',
+           format(%(tmpl_note)s, u.reason)
+    FROM updated u WHERE u.forwarded
+)
+SELECT count(*), count(*) FILTER (WHERE district_changed), count(*) FILTER (WHERE forwarded),
+       (SELECT count(*) FROM reroute_changes)
+FROM updated
+"""
+
+
+@transaction.atomic
+def reports_reroute(*, district_ids: Sequence[int] | None = None, actor_label: str = "") -> RerouteResult:
+    """Give every report the district and quarter it lies in now, and route the ones still being worked anew.
+
+    Run after district or quarter boundaries changed (the city import and the admin call it through
+    ``districts.boundaries``; ``manage.py reroute_reports`` by hand). ``district_ids`` limits the work to the
+    reports stored with, or now lying in, one of these districts; None looks at all reports.
+
+    What changes, as in FixMyStreet or Klarschiff:
+
+    - Every report gets the district (tie rule of ``district_for_point``) and the quarter it lies in now, also
+      resolved, closed and rejected ones: statistics by district count where things are.
+    - Only a report whose district changed and that is still the city's work (unconfirmed or open, see
+      ``REROUTE_STATUSES``) gets the department responsible in the new district (as ``route_report``), with
+      the new routing reason. Done reports keep the department that did the work: moving them would put
+      finished work into another department's figures and history.
+    - Where the department changes, the report is no longer accepted nor assigned (the old department's
+      staff), gets the triage flag of the new routing, and one internal "forwarded" event by the system.
+    - A report whose district stays is left as it is, even if a rule would now send it elsewhere: manual
+      forwards stand, and changed responsibilities are not a boundary change.
+
+    Each written report gets version + 1 and ``updated_at``, so a form opened before is a conflict. A report
+    outside every district after the change keeps its district. Set-based: one spatial join over indexed pieces
+    of the areas and one update with the events, whatever the number of reports. Raises
+    ``RoutingNotConfigured`` if a report needs the triage department and none is active.
+    """
+    city = current_city()
+    if city is None or (district_ids is not None and not district_ids):
+        return RerouteResult(reports_updated=0, districts_changed=0, departments_changed=0, reports_skipped=0)
+    texts = _reroute_texts()
+    params = {
+        "city_id": city.pk,
+        "vertices": REROUTE_SUBDIVIDE_VERTICES,
+        "reason_max": Report._meta.get_field("routing_reason").max_length,
+        "reroute_statuses": sorted(REROUTE_STATUSES),
+        "district_ids": list(district_ids or ()),
+        "kind": str(ReportEvent.Kind.FORWARDED),
+        "actor": (_german(actor_label) if actor_label else _german(ACTOR_SYSTEM))[:100],
+        "now": timezone.now(),
+        **texts,
+    }
+    candidates = _REROUTE_ALL if district_ids is None else _REROUTE_SOME
+    with connection.cursor() as cursor:
+        for statement in _REROUTE_SETUP + (() if district_ids is None else _REROUTE_CANDIDATES):
+            cursor.execute(_reroute_sql(statement), params)
+        cursor.execute(_reroute_sql(_REROUTE_CHANGES.replace("{candidates}", candidates)), params)
+        cursor.execute(_REROUTE_UNROUTABLE)
+        if cursor.fetchone()[0]:
+            raise RoutingNotConfigured(
+                "No active department of kind 'triage' exists: reports without a responsibility cannot be "
+                "routed. Create the central triage department (Zentrale Annahmestelle)."
+            )
+        cursor.execute(_reroute_sql(_REROUTE_WRITE), params)
+        updated, districts_changed, departments_changed, changes = cursor.fetchone()
+        cursor.execute(_REROUTE_SETUP[0])
+    result = RerouteResult(
+        reports_updated=updated,
+        districts_changed=districts_changed,
+        departments_changed=departments_changed,
+        reports_skipped=changes - updated,
+    )
+    logger.info(
+        "Reports re-routed after a boundary change: %s updated, %s new district, %s new department, %s skipped",
+        updated,
+        districts_changed,
+        departments_changed,
+        changes - updated,
+    )
+    # No mail to reporters or subscribers: nothing about the defect or its status changed for them, and the
+    # workspace's forward (report_forward) does not mail either; the new department sees the report in its queue.
+    return result

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from districts import selectors
+from districts.boundaries import boundary_change_handlers_run
 from districts.models import (
     City,
     Department,
@@ -24,6 +25,8 @@ from maps.widgets import PlatformMapWidget
 
 # An empty geometry field opens on the city at this zoom level.
 CITY_ZOOM = 11
+# The fields that decide which area a point lies in (the outline; on a shared edge the tie rule).
+LOCATING_FIELDS = frozenset({"geom", "official_id", "slug"})
 
 
 class CityMapAdmin(GISModelAdmin):
@@ -73,6 +76,18 @@ class DistrictAdmin(CityMapAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).defer("city__geom")
 
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # After the inline quarters too, in the admin's transaction: the same path as the city import, so the
+        # reports this outline now covers (or no longer does) are re-routed as they would be there.
+        quarters_moved = any(
+            LOCATING_FIELDS & set(inline.changed_data) or inline in formset.deleted_forms
+            for formset in formsets
+            for inline in formset.forms
+        )
+        if not change or LOCATING_FIELDS & set(form.changed_data) or quarters_moved:
+            boundary_change_handlers_run(district_ids=[form.instance.pk])
+
 
 @admin.register(Quarter)
 class QuarterAdmin(CityMapAdmin):
@@ -84,6 +99,18 @@ class QuarterAdmin(CityMapAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("district__geom")
+
+    def save_model(self, request, obj: Quarter, form, change: bool) -> None:
+        old_district_id = form.initial.get("district") if change else None
+        super().save_model(request, obj, form, change)
+        if not change or (LOCATING_FIELDS | {"district"}) & set(form.changed_data):
+            # Reports in the district it left and in the one it lies in may get another quarter.
+            boundary_change_handlers_run(district_ids=[pk for pk in (old_district_id, obj.district_id) if pk])
+
+    def delete_model(self, request, obj: Quarter) -> None:
+        district_id = obj.district_id
+        super().delete_model(request, obj)
+        boundary_change_handlers_run(district_ids=[district_id])
 
 
 @admin.register(Street)

@@ -30,6 +30,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from districts.boundaries import boundary_change_handlers_run
 from districts.models import City, Department, District, GeoDataSource, PointOfInterest, Quarter, Street
 from districts.selectors import forget_current_city
 from geo_core.srid import STORAGE_SRID, metric_srid
@@ -166,6 +167,9 @@ class CityImportResult:
     layers: dict[str, UpsertCounts]
     departments: UpsertCounts | None
     warnings: list[str]
+    # Districts whose boundaries (or quarters) changed, and what the boundary change handlers returned by key.
+    changed_district_ids: list[int] = field(default_factory=list)
+    boundary_changes: dict[str, object] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -393,19 +397,26 @@ def _city_write(
     report(_layer_message(Layer.BOUNDARY, boundary_counts) + f" ({city_area_km2:.2f} km²)")
     layers = {Layer.BOUNDARY.value: boundary_counts}
 
-    district_counts, district_ids = _districts_upsert(city=city, data=districts, warnings=warnings)
+    district_counts, district_ids, changed_district_ids = _districts_upsert(
+        city=city, data=districts, warnings=warnings
+    )
     layers[Layer.DISTRICTS.value] = district_counts
     report(_layer_message(Layer.DISTRICTS, district_counts))
 
-    quarter_counts, quarter_ids = _quarters_upsert(
+    quarter_counts, quarter_ids, quarter_district_ids = _quarters_upsert(
         city=city, data=quarters, district_ids=district_ids, warnings=warnings
     )
+    changed_district_ids += quarter_district_ids
     layers[Layer.QUARTERS.value] = quarter_counts
     report(_layer_message(Layer.QUARTERS, quarter_counts))
 
+    stale_quarters = Quarter.objects.filter(district__city=city).exclude(pk__in=quarter_ids)
+    if prune:
+        # Reports in a pruned quarter lose it; their district's other quarters may take them.
+        changed_district_ids += stale_quarters.values_list("district_id", flat=True)
     # Stale quarters go first, so that pruning a district only cascades to quarters that are stale too.
     _stale_handle(
-        queryset=Quarter.objects.filter(district__city=city).exclude(pk__in=quarter_ids),
+        queryset=stale_quarters,
         layer=Layer.QUARTERS,
         counts=quarter_counts,
         prune=prune,
@@ -449,12 +460,22 @@ def _city_write(
     if departments is not None:
         department_counts = departments_upsert(entries=departments)
         report(_counts_message(_("Fachbereiche"), department_counts))
+
+    # Last, in this transaction: the final areas and departments are in place, and if a handler fails (e.g. no
+    # triage department for a report that needs one) the whole import is rolled back, so the committed
+    # boundaries and what is located by them (the reports' districts and departments) always agree.
+    changed_district_ids = sorted(set(changed_district_ids) & set(district_ids))
+    boundary_changes = boundary_change_handlers_run(district_ids=changed_district_ids)
+    for outcome in boundary_changes.values():
+        report(str(outcome))
     return CityImportResult(
         city=city,
         city_area_km2=city_area_km2,
         layers=layers,
         departments=department_counts,
         warnings=warnings,
+        changed_district_ids=changed_district_ids,
+        boundary_changes=boundary_changes,
     )
 
 
@@ -856,24 +877,44 @@ def _city_upsert(*, spec: CitySpec, boundary: _LayerData) -> tuple[City, UpsertC
     return city, counts
 
 
-def _districts_upsert(*, city: City, data: _LayerData, warnings: list[str]) -> tuple[UpsertCounts, list[int]]:
+# What decides which area a point lies in: the geometry, and on a shared edge the tie rule of
+# districts.selectors.district_for_point (official_id, slug).
+_LOCATING_FIELDS = ("geom", "official_id", "slug")
+
+
+def _located_by_changes(instance: District | Quarter, values: dict[str, Any]) -> bool:
+    """Return whether saving ``values`` can move a point into or out of the area (or change who wins a tie)."""
+    return instance.pk is None or any(
+        not _same(getattr(instance, key), values[key]) for key in _LOCATING_FIELDS
+    )
+
+
+def _districts_upsert(
+    *, city: City, data: _LayerData, warnings: list[str]
+) -> tuple[UpsertCounts, list[int], list[int]]:
+    """Create or update the districts; return the counts, the ids and the ids of those whose area changed."""
     counts = UpsertCounts(read=len(data.features))
     facts = _spatial_facts(geoms=[feature.geom for feature in data.features], city_id=city.pk)
     matcher = _Matcher(District.objects.filter(city=city))
     ids = []
+    changed = []
     for feature, (area_km2, inside_city, _district_id) in zip(data.features, facts, strict=True):
         if not inside_city:
             warnings.append(_outside_city_warning(data, feature))
         district = matcher.match(feature) or District(city=city)
         values = _area_values(feature, area_km2)
+        moved = _located_by_changes(district, values)
         _record_apply(instance=district, values=values, counts=counts, data=data, feature=feature)
         ids.append(district.pk)
-    return counts, ids
+        if moved:
+            changed.append(district.pk)
+    return counts, ids, changed
 
 
 def _quarters_upsert(
     *, city: City, data: _LayerData, district_ids: list[int], warnings: list[str]
-) -> tuple[UpsertCounts, list[int]]:
+) -> tuple[UpsertCounts, list[int], list[int]]:
+    """Create or update the quarters; return the counts, the ids and the districts whose quarters changed."""
     counts = UpsertCounts(read=len(data.features))
     facts = _spatial_facts(
         geoms=[feature.geom for feature in data.features], city_id=city.pk, district_ids=district_ids
@@ -894,14 +935,18 @@ def _quarters_upsert(
         raise _features_error(problems)
     matcher = _Matcher(Quarter.objects.filter(district__city=city))
     ids = []
+    changed_districts = []
     for feature, (area_km2, inside_city, district_id) in zip(data.features, facts, strict=True):
         if not inside_city:
             warnings.append(_outside_city_warning(data, feature))
         quarter = matcher.match(feature) or Quarter()
         values = {**_area_values(feature, area_km2), "district_id": district_id}
+        if _located_by_changes(quarter, values) or quarter.district_id != district_id:
+            # Both the district it leaves and the one it joins hold reports whose quarter may change.
+            changed_districts += [pk for pk in (quarter.district_id, district_id) if pk is not None]
         _record_apply(instance=quarter, values=values, counts=counts, data=data, feature=feature)
         ids.append(quarter.pk)
-    return counts, ids
+    return counts, ids, changed_districts
 
 
 def _area_values(feature: _Feature, area_km2: float) -> dict[str, Any]:
