@@ -10,6 +10,8 @@ apply the other filters, the map layer answers 400.
 from __future__ import annotations
 
 import datetime
+import functools
+from collections.abc import Callable
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -48,6 +50,16 @@ def category_filter_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     for category in categories.order_by("group__position", "group__name", "position", "name"):
         groups.setdefault(category.group.name, []).append((category.slug, category.name))
     return list(groups.items())
+
+
+def _read_once(build: Callable[[], list]) -> Callable[[], list]:
+    """Return ``build`` as lazy widget choices that are read at most once (rendering iterates them twice)."""
+    return functools.cache(build)
+
+
+def _status_filter_choices() -> list[tuple[str, str]]:
+    labels = selectors.status_labels()
+    return [("", _("Alle Status")), *((value, labels.get(value, value)) for value in PUBLIC_STATUSES)]
 
 
 def _parse_date(raw: str) -> datetime.date:
@@ -94,24 +106,22 @@ class ReportFilterForm(QueryFilterForm):
     ) -> None:
         super().__init__(data, fields=fields, prefix=prefix)
         self._category_ids: dict[str, int] = {}
+        # The choices are read when the form is rendered, not when it only validates: the map layer filters
+        # every tile and page through this form, and the values are checked by their own lookups below.
         if "category" in self.fields:
             self.fields["category"].widget = forms.Select(
-                choices=[("", _("Alle Kategorien")), *category_filter_choices()]
+                choices=_read_once(lambda: [("", _("Alle Kategorien")), *category_filter_choices()])
             )
         if "status" in self.fields:
-            labels = selectors.status_labels()
-            self.fields["status"].widget = forms.Select(
-                choices=[
-                    ("", _("Alle Status")),
-                    *((value, labels.get(value, value)) for value in PUBLIC_STATUSES),
-                ]
-            )
+            self.fields["status"].widget = forms.Select(choices=_read_once(_status_filter_choices))
         if "district" in self.fields:
             self.fields["district"].widget = forms.Select(
-                choices=[
-                    ("", _("Alle Ortsratsbereiche")),
-                    *((district.slug, district.name) for district in districts_with_quarters()),
-                ]
+                choices=_read_once(
+                    lambda: [
+                        ("", _("Alle Ortsratsbereiche")),
+                        *((district.slug, district.name) for district in districts_with_quarters()),
+                    ]
+                )
             )
 
     def clean_category(self) -> str:
@@ -219,6 +229,9 @@ def report_layer_filter_form(data: QueryDict, prefix: str) -> ReportFilterForm:
 
 def report_layer_filter(queryset: QuerySet[Report], params: QueryDict) -> QuerySet[Report]:
     """Narrow the "reports" map layer by the list filters; raise ``ValidationError`` for values it cannot use."""
+    if not any(name in params for name in ReportFilterForm.base_fields):
+        # Most tiles and pages are unfiltered: no form to build for them.
+        return queryset
     form = ReportFilterForm(params)
     if not form.is_valid():
         raise ValidationError(form.errors.as_data())

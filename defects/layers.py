@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from defects.api.serializers import ReportFeatureSerializer
 from defects.filters import report_layer_filter, report_layer_filter_form
 from defects.models import ReportStatus
-from defects.selectors import report_public_queryset, status_labels
+from defects.selectors import report_public_feature_properties, report_public_queryset, status_labels
 from maps.registry import LegendEntry, MapLayer, register
 
 # A white ring keeps every marker visible on light and dark base maps; the fills differ in lightness too, so
@@ -49,6 +49,8 @@ REPORTS_LAYER = register(
         title=_("Meldungen"),
         queryset=report_public_queryset,
         serializer_class=ReportFeatureSerializer,
+        # Its pages are built in PostGIS: serialising 100 reports in Python costs several times their query.
+        feature_properties=report_public_feature_properties,
         geometry_field="location",
         style=REPORT_STYLE,
         style_property="status",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -12,7 +14,10 @@ from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point, Polygon
 from django.contrib.gis.measure import D
 from django.core.cache import cache
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import CharField, F, Func, IntegerField, Prefetch, Q, QuerySet, Value
+from django.db.models.expressions import BaseExpression, RawSQL
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -32,6 +37,7 @@ from defects.models import (
 )
 from districts.models import Department, District
 from geo_core.srid import STORAGE_SRID
+from maps.geojson import IsoDateTime
 
 # The fields a public page, the public API and the map layer may show. Reporter data, routing internals and
 # triage flags are left out on purpose: see docs and tests/defects/test_public_selectors.py.
@@ -167,6 +173,85 @@ def report_public_queryset() -> QuerySet[Report]:
         .only(*PUBLIC_REPORT_FIELDS)
         .order_by("-created_at", "-pk")
     )
+
+
+def report_public_feature_properties(request: HttpRequest | None = None) -> dict[str, BaseExpression]:
+    """Return the properties of ``ReportFeatureSerializer`` as expressions over ``report_public_queryset``.
+
+    For the "reports" map layer, whose GeoJSON PostGIS builds: the same names, order and values as the
+    serializer gives (tests/defects/test_layer_features.py compares the two), public fields only. Status
+    labels are read in the same statement, counts are correlated subqueries.
+    """
+    # The serializer links each report absolutely, like the request it answers.
+    link = reverse("defects:report_detail", kwargs={"pk": _LINK_PLACEHOLDER})
+    link = request.build_absolute_uri(link) if request is not None else link
+    language = get_language() or settings.LANGUAGE_CODE
+    return _report_feature_properties(
+        link=link, language=language, tz_name=timezone.get_current_timezone_name()
+    )
+
+
+_LINK_PLACEHOLDER = 999999999
+
+
+@functools.lru_cache(maxsize=64)
+def _report_feature_properties(*, link: str, language: str, tz_name: str) -> dict[str, BaseExpression]:
+    # Kept between requests (annotate() resolves copies): building them anew would cost as much as the query.
+    # Nothing here is data, so nothing goes stale; the labels are read by the statement itself.
+    link_start, link_end = link.split(str(_LINK_PLACEHOLDER))
+    report = f'"{Report._meta.db_table}"'
+    photos = f'"{ReportPhoto._meta.db_table}"'
+    subscriptions = f'"{Subscription._meta.db_table}"'
+    # As status_labels(): a StatusLabel row's wording (English where asked and given), else the built-in one.
+    wording = (
+        'COALESCE(NULLIF(label."label_en", \'\'), label."label")'
+        if language.split("-")[0] == "en"
+        else 'label."label"'
+    )
+    built_in = {value: str(label) for value, label in ReportStatus.choices}
+    # Raw SQL: only table names from the models' metadata are interpolated, values are parameters.
+    status_label = RawSQL(  # noqa: S611
+        f"COALESCE((SELECT NULLIF({wording}, '') FROM \"{StatusLabel._meta.db_table}\" AS label "  # noqa: S608
+        f'WHERE label."status" = {report}."status"), %s::json ->> {report}."status", {report}."status")',
+        (json.dumps(built_in),),
+        output_field=CharField(),
+    )
+    return {
+        "category": F("category__slug"),
+        "category_name": F("category__name"),
+        "status": F("status"),
+        "status_label": status_label,
+        "district": F("district__slug"),
+        "district_name": F("district__name"),
+        "quarter_name": F("quarter__name"),
+        "address_label": F("address_label"),
+        "description": F("description"),
+        **{
+            name: IsoDateTime(F(name), tz_name=tz_name)
+            for name in ("created_at", "updated_at", "confirmed_at", "resolved_at")
+        },
+        # Correlated counts: a Subquery() of each would cost more to build per request than to run.
+        "photo_count": RawSQL(  # noqa: S611
+            f'SELECT count(*) FROM {photos} AS photo WHERE photo."report_id" = {report}."id" AND photo."is_public"',  # noqa: S608
+            (),
+            output_field=IntegerField(),
+        ),
+        "supporters_count": RawSQL(  # noqa: S611
+            f'SELECT count(*) FROM {subscriptions} AS supporter WHERE supporter."report_id" = {report}."id" '  # noqa: S608
+            'AND supporter."role" = %s AND supporter."confirmed_at" IS NOT NULL',
+            (Subscription.Role.SUPPORTER.value,),
+            output_field=IntegerField(),
+        ),
+        # Plain ||: the id and the two literals are never NULL, Concat() would wrap each in COALESCE.
+        "url": Func(
+            Value(link_start),
+            F("pk"),
+            Value(link_end),
+            template="(%(expressions)s)",
+            arg_joiner=" || ",
+            output_field=CharField(),
+        ),
+    }
 
 
 def _start_of_day(day: date) -> datetime:

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from django.db.models import QuerySet
-from django.http import QueryDict
+from django.db.models.expressions import BaseExpression
+from django.http import HttpRequest, QueryDict
 from django.utils.functional import Promise
 from rest_framework.serializers import Serializer
 
@@ -64,6 +65,12 @@ class MapLayer:
     ``city_map_order`` sorts layers on the city map (lower is drawn first, i.e. underneath);
     ``city_map_visible`` says whether a layer is switched on when the city map opens without a choice.
     Layers with ``defines_map_extent`` (a few polygons, such as the city's districts) frame the city map.
+
+    ``feature_properties(request)``, if given, returns the properties of the serializer's features as database
+    expressions over ``queryset`` (name to expression, in the serializer's order, with its values: see
+    ``maps.geojson``); the features endpoint then builds its GeoJSON in PostGIS, in the page's one query,
+    with coordinates of ``feature_precision`` decimals. Heavy layers should have it: serialising features
+    one by one in Python costs several times the query.
     """
 
     name: str
@@ -92,6 +99,8 @@ class MapLayer:
     city_map_order: int = 100
     city_map_visible: bool = True
     defines_map_extent: bool = False
+    feature_properties: Callable[[HttpRequest | None], dict[str, BaseExpression]] | None = None
+    feature_precision: int = 6
 
     def legend_entries(self) -> list[LegendEntry]:
         """Return the layer's legend lines: its own, or its title drawn in its style."""

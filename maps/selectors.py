@@ -9,11 +9,13 @@ from django.contrib.gis.db.models import PointField
 from django.contrib.gis.db.models.functions import Transform
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ImproperlyConfigured
-from django.db.models import Avg, Count, F, FloatField, Func, Max, Min, QuerySet, Value
-from django.db.models.functions import Floor
-from django.http import QueryDict
+from django.db import connections
+from django.db.models import Avg, Count, F, FloatField, Func, Max, Min, QuerySet, TextField, Value
+from django.db.models.functions import Cast, Floor
+from django.http import HttpRequest, QueryDict
 
 from geo_core.srid import WEB_MERCATOR_HALF_WORLD, WEB_MERCATOR_SRID
+from maps.geojson import JsonBuildObject
 from maps.registry import MapLayer, all_layers, get_layer
 
 # A cluster cell is this many screen pixels wide and high at the zoom asked for (256-pixel tiles).
@@ -54,6 +56,55 @@ def layer_features(layer: MapLayer, *, bbox: Polygon, params: QueryDict | None =
     ``params`` are those of ``layer_queryset``.
     """
     return layer_queryset(layer, params=params).filter(**{f"{layer.geometry_field}__bboverlaps": bbox})
+
+
+def layer_features_page(features: QuerySet, *, offset: int, limit: int) -> tuple[list, bool]:
+    """Return ``limit`` features from ``offset`` on, and whether more follow.
+
+    The one feature after the page says whether there is a next page: no COUNT of all features in the bbox,
+    which would read every one of them however few the page shows.
+    """
+    rows = list(features[offset : offset + limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+class _GeometryAsGeoJson(Func):
+    function = "ST_AsGeoJSON"
+    template = "%(function)s(%(expressions)s)::json"
+    output_field = TextField()
+
+
+def layer_features_geojson(
+    layer: MapLayer, features: QuerySet, *, offset: int, limit: int, request: HttpRequest | None = None
+) -> tuple[str, bool]:
+    """Return ``limit`` features from ``offset`` on as the text of a GeoJSON array, and whether more follow.
+
+    PostGIS builds the features (``json_build_object``, ``ST_AsGeoJSON``) of the layer's ``feature_properties``
+    in one statement, as DRF-GIS would write them: ``id``, ``type``, ``geometry``, ``properties``. As in
+    ``layer_features_page``, the one feature after the page tells whether another follows.
+    """
+    if layer.feature_properties is None:
+        raise ImproperlyConfigured(f"Map layer {layer.name!r} has no feature_properties")
+    feature = JsonBuildObject(
+        id=F("pk"),
+        type=Cast(Value("Feature"), TextField()),
+        geometry=_GeometryAsGeoJson(F(layer.geometry_field), Value(layer.feature_precision)),
+        properties=JsonBuildObject(**layer.feature_properties(request)),
+    )
+    page = features.annotate(geojson_feature=feature).values("geojson_feature")[offset : offset + limit + 1]
+    sql, params = page.query.sql_with_params()
+    # The position keeps the page's order through the aggregate; the row after the page is only counted.
+    statement = (
+        "SELECT COALESCE((json_agg(numbered.geojson_feature ORDER BY numbered.feature_position) "  # noqa: S608  (only Django's compiled query is interpolated)
+        "FILTER (WHERE numbered.feature_position <= %s))::text, '[]'), "
+        "COALESCE(bool_or(numbered.feature_position > %s), false) "
+        "FROM (SELECT page.geojson_feature, row_number() OVER () AS feature_position "
+        f"FROM ({sql}) AS page) AS numbered"
+    )
+    with connections[page.db].cursor() as cursor:
+        cursor.execute(statement, [limit, limit, *params])
+        text, has_next = cursor.fetchone()
+    return text, has_next
 
 
 @dataclass(frozen=True)

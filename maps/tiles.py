@@ -2,19 +2,24 @@
 
 A ``MapLayer`` is bridged to a django-vectortiles ``VectorLayer``: its queryset (filtered by the request's
 query parameters, in the layer's order with the primary key as tie-breaker), its geometry field, its
-``tile_fields`` as tile properties, ``tile_feature_limit`` and ``tile_min_zoom``. The library selects the
-features whose geometry intersects the tile envelope (``ST_Intersects``, answered by the GiST index), clips
-them with ``ST_AsMVTGeom`` and encodes them as one MVT layer named like the map layer.
+``tile_fields`` as tile properties, ``tile_feature_limit`` and ``tile_min_zoom``. As the library does, one
+statement selects the features whose geometry intersects the tile envelope (``ST_Intersects``, answered by the
+GiST index), clips them with ``ST_AsMVTGeom`` and encodes them as one MVT layer named like the map layer; it
+also says whether the limit cut features off.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.gis.db.models import GeometryField
+from django.contrib.gis.db.models.functions import Transform
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import connections
 from django.db.models import F, QuerySet
 from django.http import QueryDict
 from vectortiles.backends.postgis import VectorLayer
-from vectortiles.backends.postgis.functions import MakeEnvelope
+from vectortiles.backends.postgis.functions import AsMVTGeom, MakeEnvelope
 
 from geo_core.srid import WEB_MERCATOR_HALF_WORLD, WEB_MERCATOR_SRID
 from maps.registry import MapLayer
@@ -25,6 +30,8 @@ TILE_CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 MAX_ZOOM = 22
 # django-vectortiles selects the clipped geometry under this name; no tile property may take it.
 _GEOMETRY_COLUMN = "geom_prepared"
+# The position of a feature in the tile's query (1, 2, …); not a tile property either.
+_POSITION_COLUMN = "tile_position"
 
 
 class TileFieldsError(ImproperlyConfigured):
@@ -64,8 +71,8 @@ def _tile_field_error(layer: MapLayer, name: str, path: str, reason: str) -> Til
 
 def _check_tile_field(layer: MapLayer, queryset: QuerySet, name: str, path: str) -> None:
     """Check that ``path`` is an annotation or leads along forward relations to one non-geometry value."""
-    if name == _GEOMETRY_COLUMN:
-        raise _tile_field_error(layer, name, path, "the name is reserved for the tile geometry")
+    if name in (_GEOMETRY_COLUMN, _POSITION_COLUMN):
+        raise _tile_field_error(layer, name, path, "the name is reserved for the tile's query")
     opts = queryset.model._meta
     if name != path:
         # The property is annotated under its name, which must not hide a field or another annotation.
@@ -118,6 +125,14 @@ def validate_tile_fields(layer: MapLayer) -> None:
     tile_field_expressions(layer, layer.queryset())
 
 
+@dataclass(frozen=True)
+class Tile:
+    """A tile's MVT bytes (empty without features) and whether the feature limit cut features off."""
+
+    content: bytes
+    truncated: bool
+
+
 class LayerVectorTiles(VectorLayer):
     """One map layer as a django-vectortiles layer, over the features one request may see."""
 
@@ -135,10 +150,57 @@ class LayerVectorTiles(VectorLayer):
     def get_bounds(cls, x: int, y: int, z: int) -> tuple[float, float, float, float]:
         return tile_envelope(z=z, x=x, y=y)
 
-    def features_in_tile(self, *, z: int, x: int, y: int) -> QuerySet:
-        """Return the features the tile is built from (before the limit), with the library's own test."""
+    def tile(self, *, z: int, x: int, y: int) -> Tile:
+        """Build the tile and find out whether the limit cut features off, in one statement.
+
+        As django-vectortiles' ``get_tile``, but the features are fetched up to one beyond the limit: the tile
+        is encoded from the first ``queryset_limit`` of them, and the one beyond says that it is truncated
+        (a second query for that would filter the same features again).
+        """
+        if not self.check_in_zoom_levels(z):
+            return Tile(content=b"", truncated=False)
         envelope = MakeEnvelope(*self.get_bounds(x, y, z), WEB_MERCATOR_SRID)
-        return self.get_queryset().filter(**{f"{self.geom_field}__intersects": envelope})
+        features = (
+            self.get_vector_tile_queryset(z, x, y)
+            .filter(**{f"{self.geom_field}__intersects": envelope})
+            .annotate(
+                **{
+                    _GEOMETRY_COLUMN: AsMVTGeom(
+                        Transform(self.geom_field, WEB_MERCATOR_SRID),
+                        envelope,
+                        self.tile_extent,
+                        self.tile_buffer,
+                        self.clip_geom,
+                    )
+                }
+            )
+        )
+        limit = self.get_queryset_limit()
+        if limit:
+            features = features[: limit + 1]
+        columns = (*self.get_tile_fields(), _GEOMETRY_COLUMN)
+        sql, params = features.values(*columns).query.sql_with_params()
+        connection = connections[features.db]
+        quote = connection.ops.quote_name
+        position = quote(_POSITION_COLUMN)
+        properties = ", ".join(f"features.{quote(column)}" for column in columns)
+        in_tile = f"features.{position} <= %s" if limit else "true"
+        # The lateral row holds the tile's columns only: ST_AsMVT makes every column but the geometry a property.
+        statement = (
+            f"SELECT ST_AsMVT(tile.*, %s, %s, %s) FILTER (WHERE {in_tile}), "  # noqa: S608  (quoted names, Django's SQL)
+            f"COALESCE(bool_or(NOT ({in_tile})), false) "
+            f"FROM (SELECT page.*, row_number() OVER () AS {position} FROM ({sql}) AS page) AS features "
+            f"CROSS JOIN LATERAL (SELECT {properties}) AS tile"
+        )
+        limit_params = [limit] if limit else []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                statement,
+                [self.get_id(), self.tile_extent, _GEOMETRY_COLUMN, *limit_params, *limit_params, *params],
+            )
+            content, truncated = cursor.fetchone()
+        # psycopg 2 returns a memoryview, psycopg 3 bytes; no feature at all gives NULL.
+        return Tile(content=bytes(content or b""), truncated=bool(truncated))
 
 
 def layer_vector_tiles(layer: MapLayer, *, params: QueryDict | None = None) -> LayerVectorTiles:
@@ -152,25 +214,20 @@ def layer_vector_tiles(layer: MapLayer, *, params: QueryDict | None = None) -> L
     return LayerVectorTiles(layer, features=features.annotate(**annotations), tile_fields=names)
 
 
-def layer_tile(layer: MapLayer, *, z: int, x: int, y: int, params: QueryDict | None = None) -> bytes:
-    """Return the layer's tile ``z/x/y`` as MVT bytes; empty below the layer's minimum zoom or without features.
+def layer_tile_with_truncation(
+    layer: MapLayer, *, z: int, x: int, y: int, params: QueryDict | None = None
+) -> Tile:
+    """Return the layer's tile ``z/x/y`` and whether more features intersect it than ``tile_feature_limit``.
 
     The tile holds the features whose geometry intersects the tile envelope, filtered by ``params``, at most
-    ``tile_feature_limit`` of them in the layer's order; their properties are the layer's ``tile_fields``.
+    ``tile_feature_limit`` of them in the layer's order; their properties are the layer's ``tile_fields``. It
+    is empty below the layer's minimum zoom or without features.
     """
     if tile_coordinate_out_of_range(z=z, x=x, y=y) is not None:
         raise ValueError(f"no tile {z}/{x}/{y}")
-    return bytes(layer_vector_tiles(layer, params=params).get_tile(x, y, z))
+    return layer_vector_tiles(layer, params=params).tile(z=z, x=x, y=y)
 
 
-def layer_tile_truncated(layer: MapLayer, *, z: int, x: int, y: int, params: QueryDict | None = None) -> bool:
-    """Return whether the layer has more features in tile ``z/x/y`` than its ``tile_feature_limit``.
-
-    Asks for the one feature after the limit, unordered: no sort, and no geometry is clipped or encoded.
-    """
-    if z < layer.tile_min_zoom:
-        return False
-    vector_layer = layer_vector_tiles(layer, params=params)
-    beyond = layer.tile_feature_limit
-    features = vector_layer.features_in_tile(z=z, x=x, y=y).order_by().values_list("pk", flat=True)
-    return bool(list(features[beyond : beyond + 1]))
+def layer_tile(layer: MapLayer, *, z: int, x: int, y: int, params: QueryDict | None = None) -> bytes:
+    """Return the layer's tile ``z/x/y`` as MVT bytes (see ``layer_tile_with_truncation``)."""
+    return layer_tile_with_truncation(layer, z=z, x=x, y=y, params=params).content

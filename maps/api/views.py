@@ -5,10 +5,11 @@ Views only parse the request and serialise; the queries live in ``maps.selectors
 
 from __future__ import annotations
 
+import json
 import re
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -22,6 +23,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from vectortiles.rest_framework.renderers import MVTRenderer as VectorTilesMVTRenderer
 
 from geo_core.api import (
@@ -124,7 +126,8 @@ class PublicCacheMixin:
         response = super().finalize_response(request, response, *args, **kwargs)
         if request.method not in ("GET", "HEAD") or response.status_code not in (200, 204):
             return response
-        response.render()
+        if hasattr(response, "render"):  # a GeoJSON page built in PostGIS is a plain, finished HttpResponse
+            response.render()
         patch_cache_control(response, public=True, max_age=self.public_max_age)
         set_response_etag(response)
         if not response.has_header("ETag"):
@@ -133,10 +136,62 @@ class PublicCacheMixin:
 
 
 class LayerPagination(GeoJsonPagination):
-    """GeoJSON pages of at most the layer's ``max_features_per_request`` features (also the default)."""
+    """GeoJSON pages of at most the layer's ``max_features_per_request`` features (also the default), uncounted.
+
+    ``next`` comes from the one feature after the page (see ``selectors.layer_features_page``): a COUNT of all
+    features in a bbox as large as the city would cost more than the page. ``window`` parses ``page`` and
+    ``page_size``; ``found`` takes what the page query found.
+    """
 
     def __init__(self, layer: MapLayer) -> None:
         self.page_size = self.max_page_size = layer.max_features_per_request
+        self.number = 1
+        self.has_next = False
+
+    def window(self, request: Request) -> tuple[int, int]:
+        """Return the offset and the number of features of the page asked for; 404 for a page that is no number."""
+        self.request = request
+        limit = self.get_page_size(request)
+        raw = request.query_params.get(self.page_query_param) or "1"
+        if not re.fullmatch(r"[0-9]{1,9}", raw) or int(raw) < 1:
+            raise NotFound(self.invalid_page_message.format(page_number=raw[:20], message=""))
+        self.number = int(raw)
+        return (self.number - 1) * limit, limit
+
+    def found(self, *, empty: bool, has_next: bool) -> None:
+        if empty and self.number > 1:
+            # As before, a page after the last one is not found (page 1 is the empty collection).
+            raise NotFound(self.invalid_page_message.format(page_number=self.number, message=""))
+        self.has_next = has_next
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next:
+            return None
+        return replace_query_param(self.request.build_absolute_uri(), self.page_query_param, self.number + 1)
+
+    def get_previous_link(self) -> str | None:
+        if self.number == 1:
+            return None
+        url = self.request.build_absolute_uri()
+        if self.number == 2:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self.number - 1)
+
+    def get_paginated_response(self, data) -> Response:
+        return Response(self._envelope() | {"features": data["features"]})
+
+    def get_geojson_response(self, features: str) -> HttpResponse:
+        """Answer the page with its features as the GeoJSON text PostGIS built, without parsing it again."""
+        head = json.dumps(self._envelope(), ensure_ascii=False, separators=(",", ":"))
+        body = f'{head[:-1]},"features":{features}}}'
+        return HttpResponse(body.encode(), content_type=JSONRenderer.media_type)
+
+    def _envelope(self) -> dict:
+        return {
+            "type": "FeatureCollection",
+            "next": self.get_next_link(),
+            "previous": self.get_previous_link(),
+        }
 
 
 @extend_schema(tags=["maps"])
@@ -168,8 +223,8 @@ class LayerFeaturesView(PublicCacheMixin, PublicReadOnlyMixin, generics.GenericA
         operation_id="map_layer_features",
         summary="Features of a map layer",
         description="The features of one map layer whose bounding box overlaps `bbox`, as a paginated GeoJSON "
-        "FeatureCollection (`count`, `next`, `previous`, `features`); a page holds at most the layer's "
-        f"`max_features_per_request`. {CACHE_DESCRIPTION} {FILTERS_DESCRIPTION}",
+        "FeatureCollection (`next`, `previous`, `features`; not counted: follow `next` until it is null); a "
+        f"page holds at most the layer's `max_features_per_request`. {CACHE_DESCRIPTION} {FILTERS_DESCRIPTION}",
         parameters=[
             LAYER_NAME_PARAMETER,
             BBOX_REQUIRED_PARAMETER,
@@ -184,8 +239,8 @@ class LayerFeaturesView(PublicCacheMixin, PublicReadOnlyMixin, generics.GenericA
         responses={
             200: OpenApiResponse(
                 OpenApiTypes.OBJECT,
-                description="A GeoJSON FeatureCollection with `count`, `next` and `previous` of the pages; each "
-                "feature has the layer's public properties.",
+                description="A GeoJSON FeatureCollection with `next` and `previous` of the pages; each feature "
+                "has the layer's public properties.",
             ),
             304: NOT_MODIFIED_RESPONSE,
         },
@@ -198,7 +253,15 @@ class LayerFeaturesView(PublicCacheMixin, PublicReadOnlyMixin, generics.GenericA
             features = selectors.layer_features(layer, bbox=bbox, params=request.query_params)
         except DjangoValidationError as error:
             raise filter_errors_as_400(error) from None
-        page = paginator.paginate_queryset(features, request, view=self)
+        offset, limit = paginator.window(request)
+        if layer.feature_properties is not None:
+            geojson, has_next = selectors.layer_features_geojson(
+                layer, features, offset=offset, limit=limit, request=request
+            )
+            paginator.found(empty=geojson == "[]", has_next=has_next)
+            return paginator.get_geojson_response(geojson)
+        page, has_next = selectors.layer_features_page(features, offset=offset, limit=limit)
+        paginator.found(empty=not page, has_next=has_next)
         serializer = layer.serializer_class(page, many=True, context=self.get_serializer_context())
         return paginator.get_paginated_response(serializer.data)
 
@@ -281,16 +344,13 @@ class LayerTileView(PublicCacheMixin, PublicReadOnlyMixin, generics.GenericAPIVi
                 MapLayerErrorCode.TILE_OUT_OF_RANGE,
             )
         try:
-            content = tiles.layer_tile(layer, z=z, x=x, y=y, params=request.query_params)
-            truncated = bool(content) and tiles.layer_tile_truncated(
-                layer, z=z, x=x, y=y, params=request.query_params
-            )
+            tile = tiles.layer_tile_with_truncation(layer, z=z, x=x, y=y, params=request.query_params)
         except DjangoValidationError as error:
             raise filter_errors_as_400(error) from None
-        if not content:
+        if not tile.content:
             return Response(b"", status=204)
-        headers = {TILE_TRUNCATED_HEADER: "1"} if truncated else None
-        return Response(content, headers=headers)
+        headers = {TILE_TRUNCATED_HEADER: "1"} if tile.truncated else None
+        return Response(tile.content, headers=headers)
 
     def finalize_response(self, request: Request, response, *args, **kwargs) -> HttpResponseBase:
         if getattr(response, "exception", False):

@@ -118,7 +118,6 @@ def test_features_are_exactly_those_whose_bounding_box_overlaps(client, district
     assert payload["type"] == "FeatureCollection"
     returned = {feature["id"] for feature in payload["features"]}
     assert returned == ids_overlapping_in_postgis(bbox)
-    assert payload["count"] == len(returned)
 
 
 def test_notch_of_the_l_returns_the_l_shaped_district(client, districts):
@@ -244,14 +243,35 @@ def test_pages_hold_at_most_the_layers_maximum(client, districts, small_layer):
     second = client.get(features_url("small-districts"), {**params, "page": 2}).json()
 
     # then
-    assert first["count"] == 4
     assert len(first["features"]) == 2
     assert first["next"] is not None
+    assert first["previous"] is None
     assert len(second["features"]) == 2
     assert second["next"] is None
+    assert second["previous"] is not None
     names = [feature["properties"]["name"] for feature in first["features"] + second["features"]]
     assert names == sorted(names)
     assert len(set(names)) == 4
+
+
+def test_pages_are_not_counted(client, districts):
+    # Counting every feature of a large bbox would cost more than the page: clients follow `next`.
+    response = client.get(features_url(), {"bbox": "10.70,52.30,10.95,52.50"})
+
+    assert set(response.json()) == {"type", "next", "previous", "features"}
+
+
+def test_a_page_after_the_last_is_not_found(client, districts, small_layer):
+    response = client.get(features_url("small-districts"), {"bbox": "10.70,52.30,10.95,52.50", "page": 3})
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "zwei", "1.5"])
+def test_a_page_that_is_no_positive_number_is_not_found(client, districts, page):
+    response = client.get(features_url(), {"bbox": "10.70,52.30,10.95,52.50", "page": page})
+
+    assert response.status_code == 404
 
 
 def test_writing_is_not_allowed(client, districts):
@@ -265,7 +285,7 @@ def test_quarters_of_a_layer_are_served_in_one_query_per_page(
 ):
     QuarterFactory.create_batch(5, district=District.objects.get(slug="ost"))
 
-    with django_assert_max_num_queries(2):  # count, page
+    with django_assert_max_num_queries(1):  # the page and the one feature after it, no count
         response = client.get(features_url("quarters"), {"bbox": "10.70,52.30,10.95,52.50"})
 
     assert len(response.json()["features"]) == 7

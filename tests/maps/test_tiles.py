@@ -380,8 +380,8 @@ def test_a_tile_is_a_tile_whatever_the_client_accepts(client, districts):
     assert len(decoded(response, "districts")) >= 1
 
 
-def test_a_tile_is_built_in_two_queries_at_most(client, districts, django_assert_max_num_queries):
-    with django_assert_max_num_queries(2):  # the tile, and whether the limit cut features off
+def test_a_tile_is_built_in_one_query(client, districts, django_assert_max_num_queries):
+    with django_assert_max_num_queries(1):  # the tile and whether the limit cut features off, together
         response = client.get(tile_url("districts", *tile_of(10.79, 52.42, 14)))
 
     assert response.status_code == 200
