@@ -6,6 +6,7 @@ report's ``version`` as the staff member saw it, so a change in between is a con
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlencode
 
 from django import forms
@@ -41,6 +42,15 @@ def _colleagues(departments):
         .distinct()
         .order_by("first_name", "last_name", "email")
     )
+
+
+def _assignee_choices(departments) -> list[tuple[str, str]]:
+    return [
+        ("", _("alle")),
+        ("me", _("mir")),
+        ("none", _("niemandem")),
+        *((str(person.pk), user_label(person)) for person in _colleagues(departments)),
+    ]
 
 
 def user_label(user) -> str:
@@ -84,12 +94,9 @@ class QueueFilterForm(forms.Form):
         self.fields["department"].queryset = departments
         self.fields["district"].queryset = District.objects.order_by("name")
         self.fields["quarter"].queryset = Quarter.objects.order_by("name")
-        self.fields["assignee"].choices = [
-            ("", _("alle")),
-            ("me", _("mir")),
-            ("none", _("niemandem")),
-            *((str(person.pk), user_label(person)) for person in _colleagues(departments)),
-        ]
+        # A callable: the colleagues are read when the form is rendered or an assignee is chosen, not for
+        # every page of the queue API.
+        self.fields["assignee"].choices = functools.partial(_assignee_choices, departments)
 
     def filters(self) -> QueueFilters:
         """Return the valid filters; invalid fields (see ``errors``) filter nothing."""

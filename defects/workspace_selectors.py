@@ -71,7 +71,12 @@ def user_sees_all_departments(user) -> bool:
 
     if not getattr(user, "is_authenticated", False):
         return False
-    return user.is_superuser or (is_planner | is_moderator | is_administrator).test(user)
+    # Asked several times per request (the filter form, the queue): the answer is kept on the request's user.
+    cached = getattr(user, "_sees_all_departments", None)
+    if cached is None:
+        cached = user.is_superuser or (is_planner | is_moderator | is_administrator).test(user)
+        user._sees_all_departments = cached
+    return cached
 
 
 def queue_departments(*, user) -> QuerySet[Department]:

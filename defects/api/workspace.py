@@ -14,6 +14,7 @@ the user may not take, 404 for a report the user may not see, 409 ``conflict`` w
 from __future__ import annotations
 
 from dataclasses import asdict, is_dataclass
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -131,8 +132,8 @@ class WorkspaceReportSerializer(serializers.ModelSerializer):
 
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
-    priority_label = serializers.CharField(source="get_priority_display", read_only=True)
+    status_label = serializers.SerializerMethodField()
+    priority_label = serializers.SerializerMethodField()
     department_name = serializers.CharField(source="department.name", read_only=True)
     district = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     district_name = serializers.CharField(source="district.name", read_only=True)
@@ -173,6 +174,24 @@ class WorkspaceReportSerializer(serializers.ModelSerializer):
             "resolved_at",
         ]
         read_only_fields = fields
+
+    # The labels once per answer, not per row: get_FOO_display() hashes every lazy choice label (translating
+    # each) for each call, two thirds of the time of a queue page of 50 reports.
+    @cached_property
+    def _status_labels(self) -> dict[str, str]:
+        return {value: str(label) for value, label in ReportStatus.choices}
+
+    @cached_property
+    def _priority_labels(self) -> dict[str, str]:
+        return {value: str(label) for value, label in Priority.choices}
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_status_label(self, report: Report) -> str:
+        return self._status_labels.get(report.status, report.status)
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_priority_label(self, report: Report) -> str:
+        return self._priority_labels.get(report.priority, report.priority)
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_quarter_name(self, report: Report) -> str:
