@@ -24,6 +24,7 @@ from django.utils import translation
 
 from defects.generator import table_names
 from defects.models import Report
+from defects.selectors import routing_reason_sql_templates
 from defects.services import ACTOR_REPORTER, ACTOR_SYSTEM, REROUTE_STATUSES
 from geo_core.srid import STORAGE_SRID, metric_srid
 
@@ -39,33 +40,6 @@ BOUNDARY_SHIFT_M = 300
 
 def _sql(*, template: str) -> str:
     return template.format(storage_srid=STORAGE_SRID, metric_srid=metric_srid(), **table_names())
-
-
-def routing_reason_templates() -> dict[str, str]:
-    """Return the routing reasons of ``route_report`` as templates of SQL's ``format()``, in German."""
-
-    def sql_template(text: str) -> str:
-        return (
-            text.replace("%(category)s", "%1$s")
-            .replace("%(district)s", "%2$s")
-            .replace("%(department)s", "%3$s")
-        )
-
-    with translation.override(settings.LANGUAGE_CODE):
-        return {
-            "tmpl_district": sql_template(
-                translation.gettext("%(category)s in %(district)s → %(department)s (Regel für %(district)s)")
-            ),
-            "tmpl_citywide": sql_template(
-                translation.gettext("%(category)s in %(district)s → %(department)s (stadtweite Regel)")
-            ),
-            "tmpl_triage": sql_template(
-                translation.gettext(
-                    "%(category)s in %(district)s → %(department)s "
-                    "(keine Zuständigkeit hinterlegt: Zentrale Annahmestelle prüft)"
-                )
-            ),
-        }
 
 
 def reason_max_length() -> int:
@@ -174,7 +148,7 @@ def intake_constants(*, city_id: int, lat: float) -> dict:
         "search_deg_lon": deg_lon,
         "reason_max": reason_max_length(),
         "actor": actor,
-        **routing_reason_templates(),
+        **routing_reason_sql_templates(),
     }
 
 
@@ -321,5 +295,5 @@ def reroute_params(*, city_id: int) -> dict:
         "actor": actor,
         "reroute_statuses": sorted(REROUTE_STATUSES),
         "tmpl_note": note_template,
-        **routing_reason_templates(),
+        **routing_reason_sql_templates(),
     }

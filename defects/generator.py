@@ -60,6 +60,7 @@ from defects.models import (
     Responsibility,
     Subscription,
 )
+from defects.selectors import routing_reason_sql_templates
 from districts.models import City, Department, District, Quarter, Street
 from geo_core.srid import STORAGE_SRID, metric_srid
 
@@ -482,32 +483,6 @@ def _seed_value(seed: int) -> float:
     return (seed + 0.5) / (2**52 - 1)
 
 
-def _format_template(text: str) -> str:
-    """Turn a ``%(name)s`` routing text into a template of SQL's ``format()`` (category, district, department)."""
-    return (
-        text.replace("%(category)s", "%1$s").replace("%(district)s", "%2$s").replace("%(department)s", "%3$s")
-    )
-
-
-def _routing_templates() -> dict[str, str]:
-    # The same texts as defects.selectors.route_report, in the platform's language.
-    with translation.override(settings.LANGUAGE_CODE):
-        return {
-            "tmpl_district": _format_template(
-                gettext("%(category)s in %(district)s → %(department)s (Regel für %(district)s)")
-            ),
-            "tmpl_citywide": _format_template(
-                gettext("%(category)s in %(district)s → %(department)s (stadtweite Regel)")
-            ),
-            "tmpl_triage": _format_template(
-                gettext(
-                    "%(category)s in %(district)s → %(department)s "
-                    "(keine Zuständigkeit hinterlegt: Zentrale Annahmestelle prüft)"
-                )
-            ),
-        }
-
-
 def _texts() -> dict[str, object]:
     from defects.services import ACTOR_REPORTER
 
@@ -706,7 +681,7 @@ def _setup(cursor, *, city_id: int, start: datetime, now: datetime) -> None:
             "mark": GENERATED_MARK,
             "triage_id": _active_triage_id(),
             "city_id": city_id,
-            **_routing_templates(),
+            **routing_reason_sql_templates(),
         },
     )
     cursor.execute(

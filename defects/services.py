@@ -51,7 +51,7 @@ from defects.models import (
 )
 from defects.notifications import NotificationKind
 from defects.photos import PhotoError, ProcessedPhoto, photo_process
-from defects.selectors import report_public_queryset, route_report
+from defects.selectors import report_public_queryset, route_report, routing_reason_sql_templates
 from districts.models import Department, District, Quarter
 from districts.selectors import (
     current_city,
@@ -1117,33 +1117,11 @@ def _reroute_sql(template: str) -> str:
     return template.format(**{name: quote(model._meta.db_table) for name, model in models_by_name.items()})
 
 
-def _sql_format_template(text: str) -> str:
-    """Turn a ``%(name)s`` text into a template of SQL's ``format()`` (category, district, department)."""
-    return (
-        text.replace("%(category)s", "%1$s").replace("%(district)s", "%2$s").replace("%(department)s", "%3$s")
-    )
-
-
 def _reroute_texts() -> dict[str, str]:
-    # The reasons of defects.selectors.route_report (same msgids), stored in the platform's language.
+    # The reasons of route_report (same msgids) and the event's note, stored in the platform's language.
     with translation.override(settings.LANGUAGE_CODE):
-        return {
-            "tmpl_district": _sql_format_template(
-                gettext("%(category)s in %(district)s → %(department)s (Regel für %(district)s)")
-            ),
-            "tmpl_citywide": _sql_format_template(
-                gettext("%(category)s in %(district)s → %(department)s (stadtweite Regel)")
-            ),
-            "tmpl_triage": _sql_format_template(
-                gettext(
-                    "%(category)s in %(district)s → %(department)s "
-                    "(keine Zuständigkeit hinterlegt: Zentrale Annahmestelle prüft)"
-                )
-            ),
-            "tmpl_note": gettext("Nach einer Änderung der Gebietsgrenzen neu zugeordnet: %(reason)s").replace(
-                "%(reason)s", "%1$s"
-            ),
-        }
+        note = gettext("Nach einer Änderung der Gebietsgrenzen neu zugeordnet: %(reason)s")
+    return {**routing_reason_sql_templates(), "tmpl_note": note.replace("%(reason)s", "%1$s")}
 
 
 # Temporary work tables of one re-routing, dropped at the end of the transaction. Indexed and analysed, so the
