@@ -22,9 +22,8 @@ import math
 from django.conf import settings
 from django.utils import translation
 
-from defects.generator import table_names
 from defects.models import Report
-from defects.selectors import routing_reason_sql_templates
+from defects.selectors import routing_reason_sql_templates, routing_rules_sql, sql_table_names
 from defects.services import ACTOR_REPORTER, ACTOR_SYSTEM, REROUTE_STATUSES
 from geo_core.srid import STORAGE_SRID, metric_srid
 
@@ -39,7 +38,12 @@ BOUNDARY_SHIFT_M = 300
 
 
 def _sql(*, template: str) -> str:
-    return template.format(storage_srid=STORAGE_SRID, metric_srid=metric_srid(), **table_names())
+    return template.format(
+        storage_srid=STORAGE_SRID,
+        metric_srid=metric_srid(),
+        routing_rules=routing_rules_sql(category_id="c.id"),
+        **sql_table_names(),
+    )
 
 
 def reason_max_length() -> int:
@@ -215,16 +219,7 @@ routing AS (
                             ELSE %(tmpl_triage)s END, c.name, d.name, dep.name), %(reason_max)s) AS reason
     FROM {category} c
     CROSS JOIN {district} d
-    LEFT JOIN LATERAL (
-        SELECT r.department_id FROM {responsibility} r
-        JOIN {department} rd ON rd.id = r.department_id AND rd.is_active
-        WHERE r.category_id = c.id AND r.district_id = d.id
-    ) dr ON true
-    LEFT JOIN LATERAL (
-        SELECT r.department_id FROM {responsibility} r
-        JOIN {department} rd ON rd.id = r.department_id AND rd.is_active
-        WHERE r.category_id = c.id AND r.district_id IS NULL
-    ) cr ON true
+    {routing_rules}
     JOIN {department} dep ON dep.id = coalesce(
         dr.department_id, cr.department_id,
         (SELECT t.id FROM {department} t WHERE t.kind = 'triage' AND t.is_active ORDER BY t.id LIMIT 1)

@@ -60,8 +60,8 @@ from defects.models import (
     Responsibility,
     Subscription,
 )
-from defects.selectors import routing_reason_sql_templates
-from districts.models import City, Department, District, Quarter, Street
+from defects.selectors import routing_reason_sql_templates, routing_rules_sql, sql_table_names
+from districts.models import City, Department, District
 from geo_core.srid import STORAGE_SRID, metric_srid
 
 logger = logging.getLogger(__name__)
@@ -498,27 +498,11 @@ def _texts() -> dict[str, object]:
         }
 
 
-def table_names() -> dict[str, str]:
-    """Return the quoted table names the set-based SQL uses, by short name (also used by ``bench``)."""
-    quote = connection.ops.quote_name
-    models_by_name = {
-        "report": Report,
-        "event": ReportEvent,
-        "subscription": Subscription,
-        "category": Category,
-        "responsibility": Responsibility,
-        "department": Department,
-        "city": City,
-        "district": District,
-        "quarter": Quarter,
-        "street": Street,
-    }
-    return {name: quote(model._meta.db_table) for name, model in models_by_name.items()}
-
-
 def _sql(template: str) -> str:
     """Fill the quoted table names of the models (``{report}``, ``{street}`` …) and the storage SRID into SQL."""
-    return template.format(srid=STORAGE_SRID, **table_names())
+    return template.format(
+        srid=STORAGE_SRID, routing_rules=routing_rules_sql(category_id="c.category_id"), **sql_table_names()
+    )
 
 
 # Street parts as lines in metres, with their place in the cumulative length (for length-weighted picks).
@@ -565,16 +549,7 @@ FROM (
                c.name, d.name, dep.name) AS reason
     FROM gen_categories c
     CROSS JOIN {district} d
-    LEFT JOIN LATERAL (
-        SELECT r.department_id FROM {responsibility} r
-        JOIN {department} rd ON rd.id = r.department_id AND rd.is_active
-        WHERE r.category_id = c.category_id AND r.district_id = d.id
-    ) dr ON true
-    LEFT JOIN LATERAL (
-        SELECT r.department_id FROM {responsibility} r
-        JOIN {department} rd ON rd.id = r.department_id AND rd.is_active
-        WHERE r.category_id = c.category_id AND r.district_id IS NULL
-    ) cr ON true
+    {routing_rules}
     JOIN {department} dep ON dep.id = coalesce(dr.department_id, cr.department_id, %(triage_id)s)
     WHERE d.city_id = %(city_id)s
 ) x

@@ -14,6 +14,7 @@ from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point, Polygon
 from django.contrib.gis.measure import D
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import CharField, F, Func, IntegerField, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import BaseExpression, RawSQL
 from django.http import HttpRequest
@@ -35,7 +36,7 @@ from defects.models import (
     StatusLabel,
     Subscription,
 )
-from districts.models import Department, District
+from districts.models import City, Department, District, Quarter, Street
 from geo_core.srid import STORAGE_SRID
 from maps.geojson import IsoDateTime
 
@@ -190,6 +191,44 @@ def routing_reason_sql_templates() -> dict[str, str]:
                 )
             ),
         }
+
+
+def sql_table_names() -> dict[str, str]:
+    """Return the quoted table names that set-based SQL uses, by short name (``{report}``, ``{street}`` …)."""
+    quote = connection.ops.quote_name
+    models_by_name = {
+        "report": Report,
+        "event": ReportEvent,
+        "subscription": Subscription,
+        "category": Category,
+        "responsibility": Responsibility,
+        "department": Department,
+        "city": City,
+        "district": District,
+        "quarter": Quarter,
+        "street": Street,
+    }
+    return {name: quote(model._meta.db_table) for name, model in models_by_name.items()}
+
+
+def routing_rules_sql(*, category_id: str) -> str:
+    """Return the joins of ``route_report``'s two rule levels, as SQL, for the writers that route in sets.
+
+    For each row with the category id ``category_id`` (an SQL expression) and a district ``d``: ``dr`` is the
+    district's own rule and ``cr`` the citywide one, each only with an active department (NULL where none).
+    """
+    names = sql_table_names()
+    responsibility, department = names["responsibility"], names["department"]
+    return f"""LEFT JOIN LATERAL (
+        SELECT r.department_id FROM {responsibility} r
+        JOIN {department} rd ON rd.id = r.department_id AND rd.is_active
+        WHERE r.category_id = {category_id} AND r.district_id = d.id
+    ) dr ON true
+    LEFT JOIN LATERAL (
+        SELECT r.department_id FROM {responsibility} r
+        JOIN {department} rd ON rd.id = r.department_id AND rd.is_active
+        WHERE r.category_id = {category_id} AND r.district_id IS NULL
+    ) cr ON true"""  # noqa: S608  (table names from the models' metadata and an expression from code)
 
 
 # --- Public reports --------------------------------------------------------------------------------------

@@ -46,13 +46,17 @@ from defects.models import (
     ReportEvent,
     ReportPhoto,
     ReportStatus,
-    Responsibility,
     Subscription,
 )
 from defects.notifications import NotificationKind
 from defects.photos import PhotoError, ProcessedPhoto, photo_process
-from defects.selectors import report_public_queryset, route_report, routing_reason_sql_templates
-from districts.models import Department, District, Quarter
+from defects.selectors import (
+    report_public_queryset,
+    route_report,
+    routing_reason_sql_templates,
+    routing_rules_sql,
+    sql_table_names,
+)
 from districts.selectors import (
     current_city,
     district_for_point,
@@ -1104,17 +1108,7 @@ class RerouteResult:
 
 
 def _reroute_sql(template: str) -> str:
-    quote = connection.ops.quote_name
-    models_by_name = {
-        "report": Report,
-        "event": ReportEvent,
-        "category": Category,
-        "responsibility": Responsibility,
-        "department": Department,
-        "district": District,
-        "quarter": Quarter,
-    }
-    return template.format(**{name: quote(model._meta.db_table) for name, model in models_by_name.items()})
+    return template.format(routing_rules=routing_rules_sql(category_id="c.id"), **sql_table_names())
 
 
 def _reroute_texts() -> dict[str, str]:
@@ -1156,16 +1150,7 @@ FROM (
                        ELSE %(tmpl_triage)s END, c.name, d.name, dep.name) AS reason
     FROM {category} c
     CROSS JOIN {district} d
-    LEFT JOIN LATERAL (
-        SELECT r.department_id FROM {responsibility} r
-        JOIN {department} rd ON rd.id = r.department_id AND rd.is_active
-        WHERE r.category_id = c.id AND r.district_id = d.id
-    ) dr ON true
-    LEFT JOIN LATERAL (
-        SELECT r.department_id FROM {responsibility} r
-        JOIN {department} rd ON rd.id = r.department_id AND rd.is_active
-        WHERE r.category_id = c.id AND r.district_id IS NULL
-    ) cr ON true
+    {routing_rules}
     LEFT JOIN {department} dep ON dep.id = coalesce(
         dr.department_id, cr.department_id,
         (SELECT t.id FROM {department} t WHERE t.kind = 'triage' AND t.is_active ORDER BY t.id LIMIT 1)

@@ -183,3 +183,14 @@ def public_report(category: Category, district: District, **fields: Any) -> Repo
     if "department" not in fields:
         fields["department"] = Responsibility.objects.filter(category=category).first().department
     return ReportFactory(category=category, district=district, **fields)
+
+
+# Two departments of the workspace's tests (queue, counts, pages).
+@pytest.fixture
+def dept_a(db):
+    return DepartmentFactory(name="Straßen", slug="strassen-a")
+
+
+@pytest.fixture
+def dept_b(db):
+    return DepartmentFactory(name="Grün", slug="gruen-b")

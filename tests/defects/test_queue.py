@@ -23,19 +23,9 @@ from districts.models import DepartmentMembership, Quarter
 from geo_core.accounts.roles import PLANNERS
 from tests.defects.factories import CategoryFactory, ReportFactory
 from tests.defects.workspace_factories import staff
-from tests.factories import DepartmentFactory, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def dept_a(db):
-    return DepartmentFactory(name="Straßen", slug="strassen-a")
-
-
-@pytest.fixture
-def dept_b(db):
-    return DepartmentFactory(name="Grün", slug="gruen-b")
 
 
 @pytest.fixture

@@ -19,19 +19,9 @@ from defects.workspace_selectors import (
 from geo_core.accounts.roles import PLANNERS
 from tests.defects.factories import ReportFactory
 from tests.defects.workspace_factories import staff
-from tests.factories import DepartmentFactory, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def dept_a(db):
-    return DepartmentFactory(name="Straßen", slug="strassen-a")
-
-
-@pytest.fixture
-def dept_b(db):
-    return DepartmentFactory(name="Grün", slug="gruen-b")
 
 
 def counted(department_ids):

@@ -13,21 +13,11 @@ from defects.models import Report, ReportEvent, ReportStatus, ResponseTemplate, 
 from geo_core.accounts.roles import PLANNERS
 from tests.defects.factories import ReportFactory
 from tests.defects.workspace_factories import staff
-from tests.factories import DepartmentFactory, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 QUEUE = "/arbeitsbereich/"
-
-
-@pytest.fixture
-def dept_a(db):
-    return DepartmentFactory(name="Straßen", slug="strassen-a")
-
-
-@pytest.fixture
-def dept_b(db):
-    return DepartmentFactory(name="Grün", slug="gruen-b")
 
 
 @pytest.fixture
