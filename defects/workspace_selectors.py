@@ -93,13 +93,17 @@ def _queue_department_ids(user) -> list[int] | None:
     return list(user_departments(user).order_by().values_list("pk", flat=True))
 
 
-def queue_base_queryset(*, user, department_ids: list[int] | None = None) -> QuerySet[Report]:
+# "Not given" for queue_base_queryset's department ids, which None cannot say: None means all departments.
+_ASK_USER = object()
+
+
+def queue_base_queryset(*, user, department_ids: list[int] | object | None = _ASK_USER) -> QuerySet[Report]:
     """Return every report in the queues ``user`` may see, newest first.
 
-    ``department_ids`` are ``user``'s from ``_queue_department_ids``, if the caller has them already.
+    ``department_ids`` are ``user``'s from ``_queue_department_ids`` (None: all), if the caller has them already.
     """
     reports = Report.objects.exclude(status__in=_NOT_IN_QUEUE)
-    if department_ids is None:
+    if department_ids is _ASK_USER:
         department_ids = _queue_department_ids(user)
     if department_ids is not None:
         # The ids as literals, not as a subquery: for one department PostgreSQL then walks the keyset index
